@@ -1,0 +1,101 @@
+//! `rightsgate evaluate`: screen one request file, or a JSON Lines stream, and print decisions.
+//!
+//! Decisions go to `out`, one problem per line to `err`. Invalid requests print nothing on `out`; the run
+//! continues with the next line and the exit code says whether anything was invalid.
+
+use std::io::{BufRead, Write};
+
+use anyhow::Context as _;
+use domain::{InputError, Request};
+use rules::Context;
+
+/// What a run saw.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tally {
+    /// Decisions printed.
+    pub(crate) decided: u64,
+    /// Requests rejected as invalid input.
+    pub(crate) invalid: u64,
+}
+
+/// Screens one request from its exact bytes; `file` names it in errors.
+pub(crate) fn evaluate_bytes(file: &str, bytes: &[u8], ctx: &Context) -> Result<domain::Decision, Vec<InputError>> {
+    let request = Request::parse(file, bytes)?;
+    rules::screen(&request, &rules::sha256_hex(bytes), ctx)
+        .map_err(|e| vec![InputError::new(file, e.path, e.message)])
+}
+
+/// Screens a single request file.
+pub(crate) fn evaluate_file(
+    file: &str,
+    bytes: &[u8],
+    ctx: &Context,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Tally> {
+    match evaluate_bytes(file, bytes, ctx) {
+        Ok(decision) => {
+            serde_json::to_writer_pretty(&mut *out, &decision).context("writing the decision")?;
+            out.write_all(b"\n").context("writing the decision")?;
+            Ok(Tally { decided: 1, invalid: 0 })
+        }
+        Err(problems) => {
+            report(err, &problems)?;
+            Ok(Tally { decided: 0, invalid: 1 })
+        }
+    }
+}
+
+/// Screens every line of a JSON Lines stream. Blank lines are skipped; each decision is one line.
+///
+/// The digest of a request is that of its line without the line terminator (`\n` or `\r\n`).
+pub(crate) fn evaluate_jsonl(
+    file: &str,
+    input: &mut dyn BufRead,
+    ctx: &Context,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Tally> {
+    let mut tally = Tally::default();
+    let mut line = Vec::with_capacity(4096);
+    let mut buf = Vec::with_capacity(8192);
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let n = input.read_until(b'\n', &mut line).with_context(|| format!("reading {file}"))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        let mut bytes = line.as_slice();
+        if let Some(rest) = bytes.strip_suffix(b"\n") {
+            bytes = rest.strip_suffix(b"\r").unwrap_or(rest);
+        }
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let name = format!("{file}: line {number}");
+        match evaluate_bytes(&name, bytes, ctx) {
+            Ok(decision) => {
+                buf.clear();
+                serde_json::to_writer(&mut buf, &decision).context("serializing a decision")?;
+                buf.push(b'\n');
+                out.write_all(&buf).context("writing decisions")?;
+                tally.decided += 1;
+            }
+            Err(problems) => {
+                report(err, &problems)?;
+                tally.invalid += 1;
+            }
+        }
+    }
+    Ok(tally)
+}
+
+/// Writes one line per problem.
+pub(crate) fn report(err: &mut dyn Write, problems: &[InputError]) -> anyhow::Result<()> {
+    for problem in problems {
+        writeln!(err, "{problem}").context("writing to stderr")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,123 @@
+//! The `rightsgate` command line: one binary for every capability.
+//!
+//! Exit codes: 0 success (whatever a decision's outcome), 1 an operational failure (IO, database),
+//! 2 invalid input (each problem on its own stderr line naming file, location and what was expected).
+
+mod evaluate;
+mod inputs;
+mod rules_cmd;
+// HELPER-MODS (helpers add their `mod` lines here)
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "rightsgate", version, about = "Human-rights screening for cross-border e-evidence requests")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Screen requests and print decisions (rightsgate/decision/v1).
+    Evaluate {
+        /// Directory of law packs (every *.toml file is loaded).
+        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        lawpacks: PathBuf,
+        /// The policy file (rightsgate/policy/v1).
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// Read one request per line from FILE (`-` for stdin) and print one decision per line.
+        #[arg(long, value_name = "FILE|-", conflicts_with = "request")]
+        jsonl: Option<String>,
+        /// A request file (rightsgate/request/v1).
+        #[arg(value_name = "REQUEST.json", required_unless_present = "jsonl")]
+        request: Option<PathBuf>,
+    },
+    /// List every screening rule with its effects and citations.
+    Rules {
+        /// Print JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
+    // HELPER-COMMANDS (helpers add their subcommand variants here)
+}
+
+/// Exit code for invalid input.
+const INVALID: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = match cli.command {
+        Command::Evaluate { lawpacks, policy, jsonl, request } => {
+            run_evaluate(&lawpacks, &policy, jsonl.as_deref(), request.as_deref(), &mut out)
+        }
+        Command::Rules { json } => rules_cmd::run(json, &mut out).map(|()| ExitCode::SUCCESS),
+        // HELPER-DISPATCH (helpers add their match arms here)
+    };
+    let flushed = out.flush();
+    match (result, flushed) {
+        (Ok(code), Ok(())) => code,
+        (Err(e), _) => fail(&e),
+        (Ok(_), Err(e)) => fail(&anyhow::Error::new(e).context("writing to stdout")),
+    }
+}
+
+fn fail(e: &anyhow::Error) -> ExitCode {
+    let mut err = std::io::stderr().lock();
+    // The process is ending; a failure to write the reason cannot be reported anywhere else.
+    let _ = writeln!(err, "rightsgate: {e:#}");
+    ExitCode::FAILURE
+}
+
+fn run_evaluate(
+    lawpacks: &std::path::Path,
+    policy: &std::path::Path,
+    jsonl: Option<&str>,
+    request: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let mut err = std::io::stderr().lock();
+    let ctx = match inputs::load_context(lawpacks, policy) {
+        Ok(ctx) => ctx,
+        Err(problems) => {
+            evaluate::report(&mut err, &problems)?;
+            return Ok(ExitCode::from(INVALID));
+        }
+    };
+    let tally = match (jsonl, request) {
+        (Some("-"), _) => {
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            evaluate::evaluate_jsonl("stdin", &mut input, &ctx, out, &mut err)?
+        }
+        (Some(file), _) => match std::fs::File::open(file) {
+            Ok(f) => {
+                let mut input = std::io::BufReader::with_capacity(1 << 16, f);
+                evaluate::evaluate_jsonl(file, &mut input, &ctx, out, &mut err)?
+            }
+            Err(e) => {
+                writeln!(err, "{file}: cannot read: {e}")?;
+                return Ok(ExitCode::from(INVALID));
+            }
+        },
+        (None, Some(path)) => {
+            let name = path.display().to_string();
+            match std::fs::read(path) {
+                Ok(bytes) => evaluate::evaluate_file(&name, &bytes, &ctx, out, &mut err)?,
+                Err(e) => {
+                    writeln!(err, "{name}: cannot read: {e}")?;
+                    return Ok(ExitCode::from(INVALID));
+                }
+            }
+        }
+        (None, None) => anyhow::bail!("give a REQUEST.json or --jsonl FILE"),
+    };
+    Ok(if tally.invalid > 0 { ExitCode::from(INVALID) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,248 @@
+//! The request format (`rightsgate/request/v1`, JSON): what the requesting side asked for, plus the receiving
+//! side's intake and review annotations.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::{read_json, InputError};
+use crate::vocab::{
+    AuthorityType, AuthorizationKind, Category, Channel, IdentifierType, Instrument, Measure, Profile, Threat,
+    Urgency,
+};
+use crate::Day;
+
+/// The schema string of version 1 requests.
+pub const SCHEMA: &str = "rightsgate/request/v1";
+
+/// A request for cross-border cooperation as received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The requesting side's reference, 1 to 128 characters.
+    pub reference: String,
+    /// When the request reached the requested side.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received: OffsetDateTime,
+    /// How it arrived.
+    pub channel: Channel,
+    /// Who asks.
+    pub requesting: Requesting,
+    /// The state asked to assist (ISO 3166-1 alpha-2).
+    pub requested_state: String,
+    /// The treaty invoked.
+    pub legal_basis: LegalBasis,
+    /// The measure asked for.
+    pub measure: Measure,
+    /// The data sought.
+    pub data: Data,
+    /// The offences, as cited by the requester.
+    pub offences: Vec<OffenceRef>,
+    /// Summary of the facts of the case.
+    pub facts: String,
+    /// How urgent the requester says it is.
+    pub urgency: Urgency,
+    /// For emergencies: the harm and why it is imminent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency: Option<Emergency>,
+    /// Who authorized the request in the requesting state.
+    pub authorization: Authorization,
+    /// What the requester promises about the data.
+    pub assurances: Assurances,
+    /// Set by the receiving side at intake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intake: Option<Intake>,
+    /// Set by the receiving side at review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+}
+
+/// The requesting state and authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requesting {
+    /// Requesting state (ISO 3166-1 alpha-2).
+    pub state: String,
+    /// Issuing authority's name.
+    pub authority: String,
+    /// Kind of issuing authority.
+    pub authority_type: AuthorityType,
+}
+
+/// The treaty invoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasis {
+    /// Which instrument.
+    pub instrument: Instrument,
+}
+
+/// The data sought.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Data {
+    /// Categories of data, as requested (may repeat or be empty; the rules cope).
+    pub categories: Vec<Category>,
+    /// The targets.
+    pub identifiers: Vec<Identifier>,
+    /// The time window of the data, or the collection window for real-time measures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+}
+
+/// One target identifier. Personal data: never logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identifier {
+    /// What kind of identifier.
+    #[serde(rename = "type")]
+    pub kind: IdentifierType,
+    /// The identifier itself.
+    pub value: String,
+}
+
+/// An inclusive period of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    /// First day.
+    pub from: Day,
+    /// Last day.
+    pub to: Day,
+}
+
+impl Period {
+    /// Length in days, counting both ends; zero or negative when `from` is after `to`.
+    pub fn days(&self) -> i64 {
+        self.from.inclusive_days_to(self.to)
+    }
+}
+
+/// An offence as cited by the requester.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffenceRef {
+    /// The offence `id` in the requesting state's law pack.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The requester's wording.
+    pub description: String,
+}
+
+/// What an emergency request says about the threat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Emergency {
+    /// The kind of harm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threat: Option<Threat>,
+    /// Why the harm is imminent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+}
+
+/// Who authorized the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authorization {
+    /// Kind of authorizing body.
+    pub kind: AuthorizationKind,
+    /// Whether it is independent of the investigation.
+    pub independent: bool,
+    /// Who authorized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<String>,
+}
+
+/// The requester's assurances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assurances {
+    /// Specialty: data used only for the stated proceedings.
+    pub use_limited_to_proceedings: bool,
+    /// The death penalty will not be sought or carried out.
+    #[serde(default)]
+    pub no_death_penalty: bool,
+    /// How long the requester will keep the data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u64>,
+}
+
+/// The receiving side's intake annotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intake {
+    /// The requesting authority's identity was verified.
+    #[serde(default)]
+    pub authenticated: bool,
+}
+
+/// The receiving side's review annotations about the targeted person(s).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// Profiles of the targeted person(s).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<Profile>,
+    /// Finally acquitted or convicted for the same conduct in the requested state.
+    #[serde(default)]
+    pub final_judgment_in_requested_state: bool,
+    /// Consensual conduct between children of similar age.
+    #[serde(default)]
+    pub consensual_peer_conduct: bool,
+}
+
+impl Request {
+    /// Reads and checks a request. `file` names the source in errors.
+    ///
+    /// Serde reports the first structural problem; the checks after it report every remaining one.
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<Request, Vec<InputError>> {
+        let request: Request = read_json(file, bytes).map_err(|e| vec![e])?;
+        let problems = request.check(file);
+        if problems.is_empty() {
+            Ok(request)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The checks serde cannot express, one error per problem.
+    pub fn check(&self, file: &str) -> Vec<InputError> {
+        let mut problems = Vec::new();
+        let mut problem = |path: &str, message: String| problems.push(InputError::new(file, path, message));
+        if self.schema != SCHEMA {
+            problem("$.schema", format!("unknown schema \"{}\", expected \"{SCHEMA}\"", self.schema));
+        }
+        let len = self.reference.chars().count();
+        if !(1..=128).contains(&len) {
+            problem("$.reference", format!("reference has {len} characters, expected 1 to 128"));
+        }
+        if !is_country(&self.requesting.state) {
+            problem(
+                "$.requesting.state",
+                format!("invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case", self.requesting.state),
+            );
+        }
+        if !is_country(&self.requested_state) {
+            problem(
+                "$.requested_state",
+                format!("invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case", self.requested_state),
+            );
+        }
+        if self.offences.is_empty() {
+            problem("$.offences", "no offences, expected at least one".to_owned());
+        }
+        problems
+    }
+
+    /// Whether the requesting authority's identity was verified at intake.
+    pub fn authenticated(&self) -> bool {
+        self.intake.is_some_and(|i| i.authenticated)
+    }
+}
+
+/// Whether `code` has the shape of an ISO 3166-1 alpha-2 code (two ASCII upper-case letters).
+pub fn is_country(code: &str) -> bool {
+    code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
