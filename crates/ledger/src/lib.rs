@@ -1,0 +1,25 @@
+//! The transparency ledger: an RFC 6962 Merkle log over opaque leaf bytes, with proofs and signed
+//! checkpoints. It knows nothing about cases; callers choose the leaf encoding.
+#![doc = include_str!("../README.md")]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
+#![warn(missing_docs)]
+
+pub mod checkpoint;
+pub mod hash;
+pub mod note;
+pub mod plan;
+pub mod proof;
+pub mod tree;
+
+pub use checkpoint::{Checkpoint, CheckpointError};
+pub use hash::{empty_root, leaf_hash, node_hash, Digest, RootHash, DIGEST_LEN};
+pub use note::{KeyError, NoteError, NoteSigner, VerifierKey};
+pub use plan::{
+    indices_for_consistency, indices_for_inclusion, indices_for_root, root_from_nodes, NodeId,
+    PlanError, ProofPlan,
+};
+pub use proof::{ConsistencyProof, InclusionProof, VerifyError};
+pub use tree::{Frontier, MemoryTree};
