@@ -9,7 +9,8 @@ use time::{macros::format_description, Date};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Day(Date);
 
-const FORMAT: &[time::format_description::FormatItem<'static>] = format_description!("[year]-[month]-[day]");
+const FORMAT: &[time::format_description::FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]");
 
 impl Day {
     /// Parses `YYYY-MM-DD`; the error says what was expected.
@@ -17,7 +18,9 @@ impl Day {
         if text.len() != 10 {
             return Err(format!("invalid date \"{text}\", expected YYYY-MM-DD"));
         }
-        Date::parse(text, FORMAT).map(Day).map_err(|_| format!("invalid date \"{text}\", expected YYYY-MM-DD"))
+        Date::parse(text, FORMAT)
+            .map(Day)
+            .map_err(|_| format!("invalid date \"{text}\", expected YYYY-MM-DD"))
     }
 
     /// Builds a day from year, month (1-12) and day of month.
@@ -96,7 +99,9 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_date() {
-        for bad in ["2026-02-30", "2026-1-01", "26-01-01", "", "2026-01-01T00:00:00Z", "２０２６-01-01"] {
+        for bad in
+            ["2026-02-30", "2026-1-01", "26-01-01", "", "2026-01-01T00:00:00Z", "２０２６-01-01"]
+        {
             assert!(Day::parse(bad).is_err(), "{bad}");
         }
     }

@@ -18,7 +18,11 @@ pub struct InputError {
 
 impl InputError {
     /// Builds an error from its three parts.
-    pub fn new(file: impl Into<String>, location: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        file: impl Into<String>,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self { file: file.into(), location: location.into(), message: message.into() }
     }
 }
@@ -83,11 +87,11 @@ fn noun(field: &str) -> &str {
 pub(crate) fn last_field(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     path.iter()
-        .filter_map(|segment| match segment {
+        .rev()
+        .find_map(|segment| match segment {
             Segment::Map { key } => Some(key.clone()),
             _ => None,
         })
-        .last()
         .unwrap_or_default()
 }
 
@@ -113,7 +117,10 @@ pub(crate) fn json_path(path: &serde_path_to_error::Path) -> String {
 }
 
 /// Reads a TOML document into `T`, mapping the first serde error to an [`InputError`] with a line number.
-pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, InputError> {
+pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, InputError> {
     let mut track = serde_path_to_error::Track::new();
     let de = toml::Deserializer::new(text);
     let de = serde_path_to_error::Deserializer::new(de, &mut track);
@@ -145,7 +152,10 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Reads a JSON document into `T`, mapping the first serde error to an [`InputError`] with a JSON path.
-pub fn read_json<T: serde::de::DeserializeOwned>(file: &str, bytes: &[u8]) -> Result<T, InputError> {
+pub fn read_json<T: serde::de::DeserializeOwned>(
+    file: &str,
+    bytes: &[u8],
+) -> Result<T, InputError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = match result {

@@ -198,10 +198,14 @@ impl LawPack {
             problems.push(InputError::new(
                 file,
                 locate(text, "code"),
-                format!("invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case", self.code),
+                format!(
+                    "invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case",
+                    self.code
+                ),
             ));
         }
-        for (name, treaty) in [("uncc", &self.treaties.uncc), ("budapest", &self.treaties.budapest)] {
+        for (name, treaty) in [("uncc", &self.treaties.uncc), ("budapest", &self.treaties.budapest)]
+        {
             for article in treaty.iter().flat_map(|t| &t.reservations) {
                 if article.is_empty() || !article.bytes().all(|b| b.is_ascii_digit()) {
                     problems.push(InputError::new(
@@ -215,12 +219,16 @@ impl LawPack {
         let mut seen = BTreeSet::new();
         for offence in &self.offences {
             let at = offence_location(text, &offence.id);
-            let mut problem = |message: String| problems.push(InputError::new(file, at.clone(), message));
+            let mut problem =
+                |message: String| problems.push(InputError::new(file, at.clone(), message));
             if offence.id.trim().is_empty() {
                 problem("id: empty, expected a non-empty offence id".to_owned());
             }
             if !seen.insert(offence.id.as_str()) {
-                problem(format!("id: duplicate offence id \"{}\", expected ids unique within the file", offence.id));
+                problem(format!(
+                    "id: duplicate offence id \"{}\", expected ids unique within the file",
+                    offence.id
+                ));
             }
             match offence.max_years {
                 None if !(offence.life || offence.death_penalty) => {
@@ -236,7 +244,9 @@ impl LawPack {
             }
             for (i, code) in offence.iccs.iter().enumerate() {
                 if !table.contains(code) {
-                    problem(format!("iccs[{i}]: unknown ICCS code \"{code}\", expected a code of data/iccs.tsv"));
+                    problem(format!(
+                        "iccs[{i}]: unknown ICCS code \"{code}\", expected a code of data/iccs.tsv"
+                    ));
                 }
             }
             if offence.uncc_article != 0 && !offence.is_convention_offence() {

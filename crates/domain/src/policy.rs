@@ -153,18 +153,32 @@ impl Policy {
             problem("schema", format!("unknown schema \"{}\", expected \"{SCHEMA}\"", self.schema));
         }
         if !crate::request::is_country(&self.state) {
-            problem("state", format!("invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case", self.state));
+            problem(
+                "state",
+                format!(
+                    "invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case",
+                    self.state
+                ),
+            );
         }
-        for (field, prefixes) in [("protected_iccs", &self.protected_iccs), ("review_iccs", &self.review_iccs)] {
+        for (field, prefixes) in
+            [("protected_iccs", &self.protected_iccs), ("review_iccs", &self.review_iccs)]
+        {
             for (i, prefix) in prefixes.iter().enumerate() {
                 if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
-                    problem(&format!("{field}[{i}]"), format!("invalid ICCS prefix \"{prefix}\", expected digits"));
+                    problem(
+                        &format!("{field}[{i}]"),
+                        format!("invalid ICCS prefix \"{prefix}\", expected digits"),
+                    );
                 }
             }
         }
         for (i, term) in self.screening_terms.iter().enumerate() {
             if term.trim().is_empty() {
-                problem(&format!("screening_terms[{i}]"), "empty term, expected a word or word start".to_owned());
+                problem(
+                    &format!("screening_terms[{i}]"),
+                    "empty term, expected a word or word start".to_owned(),
+                );
             }
         }
         for (i, state) in self.bilateral_partners.iter().enumerate() {
@@ -185,7 +199,10 @@ impl Policy {
         ];
         for (field, value) in years {
             if !value.is_finite() || value < 0.0 {
-                problem(field, format!("{value} is not allowed, expected a number of years of at least 0"));
+                problem(
+                    field,
+                    format!("{value} is not allowed, expected a number of years of at least 0"),
+                );
             }
         }
         problems

@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 
 use crate::error::{read_json, InputError};
 use crate::vocab::{
-    AuthorityType, AuthorizationKind, Category, Channel, IdentifierType, Instrument, Measure, Profile, Threat,
-    Urgency,
+    AuthorityType, AuthorizationKind, Category, Channel, IdentifierType, Instrument, Measure,
+    Profile, Threat, Urgency,
 };
 use crate::Day;
 
@@ -210,9 +210,13 @@ impl Request {
     /// The checks serde cannot express, one error per problem.
     pub fn check(&self, file: &str) -> Vec<InputError> {
         let mut problems = Vec::new();
-        let mut problem = |path: &str, message: String| problems.push(InputError::new(file, path, message));
+        let mut problem =
+            |path: &str, message: String| problems.push(InputError::new(file, path, message));
         if self.schema != SCHEMA {
-            problem("$.schema", format!("unknown schema \"{}\", expected \"{SCHEMA}\"", self.schema));
+            problem(
+                "$.schema",
+                format!("unknown schema \"{}\", expected \"{SCHEMA}\"", self.schema),
+            );
         }
         let len = self.reference.chars().count();
         if !(1..=128).contains(&len) {
@@ -221,13 +225,19 @@ impl Request {
         if !is_country(&self.requesting.state) {
             problem(
                 "$.requesting.state",
-                format!("invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case", self.requesting.state),
+                format!(
+                    "invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case",
+                    self.requesting.state
+                ),
             );
         }
         if !is_country(&self.requested_state) {
             problem(
                 "$.requested_state",
-                format!("invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case", self.requested_state),
+                format!(
+                    "invalid country code \"{}\", expected ISO 3166-1 alpha-2 in upper case",
+                    self.requested_state
+                ),
             );
         }
         if self.offences.is_empty() {

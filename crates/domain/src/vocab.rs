@@ -78,7 +78,10 @@ impl Measure {
     pub fn is_data_measure(self) -> bool {
         matches!(
             self,
-            Measure::TrafficDisclosure | Measure::StoredData | Measure::RealtimeTraffic | Measure::Interception
+            Measure::TrafficDisclosure
+                | Measure::StoredData
+                | Measure::RealtimeTraffic
+                | Measure::Interception
         )
     }
 

@@ -91,7 +91,8 @@ impl<'a> Analysis<'a> {
         let policy = &ctx.policy;
         let data = match g {
             Some(g) if measure.is_data_measure() => {
-                let measure_floor = policy.min_years.measure(measure).filter(|&floor| !g.at_least(floor));
+                let measure_floor =
+                    policy.min_years.measure(measure).filter(|&floor| !g.at_least(floor));
                 let removed = categories
                     .iter()
                     .map(|&c| (c, policy.min_years.category(c)))

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use domain::lawpack::Gravity;
 use domain::vocab::{
-    AuthorizationKind, Category, DeathPenalty, Effect, Instrument, Measure, Threat, TreatyStatus, Urgency,
+    AuthorizationKind, Category, DeathPenalty, Effect, Instrument, Measure, Threat, TreatyStatus,
+    Urgency,
 };
 use serde_json::{json, Value};
 
@@ -37,8 +38,16 @@ pub(crate) struct Fired {
     pub(crate) facts: BTreeMap<String, Value>,
 }
 
-fn fired<const N: usize>(effect: Effect, message: String, facts: [(&str, Value); N]) -> Option<Fired> {
-    Some(Fired { effect, message, facts: facts.into_iter().map(|(k, v)| (k.to_owned(), v)).collect() })
+fn fired<const N: usize>(
+    effect: Effect,
+    message: String,
+    facts: [(&str, Value); N],
+) -> Option<Fired> {
+    Some(Fired {
+        effect,
+        message,
+        facts: facts.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    })
 }
 
 /// Every rule, in id order.
@@ -293,8 +302,12 @@ fn death_penalty(a: &Analysis<'_>) -> Option<Fired> {
     if !matches!(status, DeathPenalty::Retained | DeathPenalty::Moratorium) {
         return None;
     }
-    let offences: Vec<&str> =
-        a.resolved.iter().filter(|o| o.offence.death_penalty).map(|o| o.offence.id.as_str()).collect();
+    let offences: Vec<&str> = a
+        .resolved
+        .iter()
+        .filter(|o| o.offence.death_penalty)
+        .map(|o| o.offence.id.as_str())
+        .collect();
     if offences.is_empty() {
         return None;
     }
@@ -326,8 +339,10 @@ fn dual_criminality(a: &Analysis<'_>) -> Option<Fired> {
     if in_scope.is_empty() || in_scope.iter().any(|o| o.facts.dual_with.is_some()) {
         return None;
     }
-    let offences: Vec<String> =
-        in_scope.iter().map(|o| format!("{} ({})", o.offence.id, o.offence.iccs.join(", "))).collect();
+    let offences: Vec<String> = in_scope
+        .iter()
+        .map(|o| format!("{} ({})", o.offence.id, o.offence.iccs.join(", ")))
+        .collect();
     fired(
         Effect::Refuse,
         format!(
@@ -360,7 +375,10 @@ fn emergency(a: &Analysis<'_>) -> Option<Fired> {
     }
     fired(
         Effect::RequestInformation,
-        format!("the request is marked as an emergency but does not state {}", missing.join(" or ")),
+        format!(
+            "the request is marked as an emergency but does not state {}",
+            missing.join(" or ")
+        ),
         [("threat", json!(threat.map(|t| t.as_str()))), ("explained", json!(explained))],
     )
 }
@@ -412,13 +430,22 @@ fn legal_basis(a: &Analysis<'_>) -> Option<Fired> {
             let reserved = q.treaties.uncc_reservations().iter().any(|x| x == article);
             let mut problems = Vec::new();
             if rs != TreatyStatus::Party {
-                problems.push(format!("{} is not a party to the UN Convention against Cybercrime ({rs})", r.name));
+                problems.push(format!(
+                    "{} is not a party to the UN Convention against Cybercrime ({rs})",
+                    r.name
+                ));
             }
             if qs != TreatyStatus::Party && q.code != r.code {
-                problems.push(format!("{} is not a party to the UN Convention against Cybercrime ({qs})", q.name));
+                problems.push(format!(
+                    "{} is not a party to the UN Convention against Cybercrime ({qs})",
+                    q.name
+                ));
             }
             if reserved {
-                problems.push(format!("{} reserved Art. {article}, under which {} is requested", q.name, a.request.measure));
+                problems.push(format!(
+                    "{} reserved Art. {article}, under which {} is requested",
+                    q.name, a.request.measure
+                ));
             }
             if problems.is_empty() {
                 return None;
@@ -426,7 +453,9 @@ fn legal_basis(a: &Analysis<'_>) -> Option<Fired> {
             fired(
                 Effect::Refuse,
                 format!("no UNCC basis: {}", problems.join("; ")),
-                facts(json!({ "requesting_status": rs.as_str(), "requested_status": qs.as_str(), "article": article, "reserved": reserved })),
+                facts(
+                    json!({ "requesting_status": rs.as_str(), "requested_status": qs.as_str(), "article": article, "reserved": reserved }),
+                ),
             )
         }
         Instrument::Budapest => {
@@ -436,10 +465,12 @@ fn legal_basis(a: &Analysis<'_>) -> Option<Fired> {
             }
             let mut problems = Vec::new();
             if rs != TreatyStatus::Party {
-                problems.push(format!("{} is not a party to the Budapest Convention ({rs})", r.name));
+                problems
+                    .push(format!("{} is not a party to the Budapest Convention ({rs})", r.name));
             }
             if qs != TreatyStatus::Party {
-                problems.push(format!("{} is not a party to the Budapest Convention ({qs})", q.name));
+                problems
+                    .push(format!("{} is not a party to the Budapest Convention ({qs})", q.name));
             }
             problems.dedup();
             fired(
@@ -477,7 +508,10 @@ fn ne_bis_in_idem(a: &Analysis<'_>) -> Option<Fired> {
     }
     fired(
         Effect::Refuse,
-        format!("the person was finally acquitted or convicted in {} for the same conduct", a.q.pack.name),
+        format!(
+            "the person was finally acquitted or convicted in {} for the same conduct",
+            a.q.pack.name
+        ),
         [("final_judgment_in_requested_state", json!(true))],
     )
 }
@@ -523,7 +557,10 @@ fn persecution_risk(a: &Analysis<'_>) -> Option<Fired> {
         parts.push(format!("the target is recorded as {}", profiles.join(", ")));
     }
     if !codes.is_empty() {
-        parts.push(format!("the offence is classified as rights-sensitive conduct: {}", codes.join(", ")));
+        parts.push(format!(
+            "the offence is classified as rights-sensitive conduct: {}",
+            codes.join(", ")
+        ));
     }
     if !terms.is_empty() {
         parts.push(format!(
@@ -543,8 +580,10 @@ fn matched_terms<'c>(a: &Analysis<'c>) -> Vec<&'c str> {
     let facts = a.request.facts.to_lowercase();
     let mut hits = vec![false; a.ctx.term_names.len()];
     for m in a.ctx.terms.find_overlapping_iter(&facts) {
-        let at_word_start =
-            facts.get(..m.start()).and_then(|before| before.chars().next_back()).is_none_or(|c| !c.is_alphanumeric());
+        let at_word_start = facts
+            .get(..m.start())
+            .and_then(|before| before.chars().next_back())
+            .is_none_or(|c| !c.is_alphanumeric());
         if at_word_start {
             if let Some(hit) = hits.get_mut(m.pattern().as_usize()) {
                 *hit = true;
@@ -559,7 +598,8 @@ fn proportionality_data(a: &Analysis<'_>) -> Option<Fired> {
     let g = a.g?;
     let left = a.categories.len() - scope.removed.len();
     let removed: Vec<&str> = scope.removed.iter().map(|(c, _)| c.as_str()).collect();
-    let floors: BTreeMap<&str, Value> = scope.removed.iter().map(|(c, f)| (c.as_str(), years_value(*f))).collect();
+    let floors: BTreeMap<&str, Value> =
+        scope.removed.iter().map(|(c, f)| (c.as_str(), years_value(*f))).collect();
     let facts = |floor: Option<f64>| {
         [
             ("gravity", gravity_value(g)),
@@ -596,7 +636,14 @@ fn proportionality_data(a: &Analysis<'_>) -> Option<Fired> {
     } else {
         fired(
             Effect::Narrow,
-            format!("the gravest eligible offence carries {g}; {detail}, so {} removed", if removed.len() == 1 { format!("{} is", removed.join("")) } else { format!("{} are", removed.join(" and ")) }),
+            format!(
+                "the gravest eligible offence carries {g}; {detail}, so {} removed",
+                if removed.len() == 1 {
+                    format!("{} is", removed.join(""))
+                } else {
+                    format!("{} are", removed.join(" and "))
+                }
+            ),
             facts(None),
         )
     }
@@ -606,17 +653,22 @@ fn proportionality_period(a: &Analysis<'_>) -> Option<Fired> {
     if !a.data_measure() {
         return None;
     }
-    let cuts: Vec<_> = a.windows.iter().filter_map(|w| Some((w.category, w.cut?, w.period?))).collect();
+    let cuts: Vec<_> =
+        a.windows.iter().filter_map(|w| Some((w.category, w.cut?, w.period?))).collect();
     if cuts.is_empty() {
         return None;
     }
     let messages: Vec<String> = cuts
         .iter()
         .map(|(c, (days, limit), p)| {
-            format!("{c} data window of {days} days exceeds the {limit}-day limit; narrowed to {}..{}", p.from, p.to)
+            format!(
+                "{c} data window of {days} days exceeds the {limit}-day limit; narrowed to {}..{}",
+                p.from, p.to
+            )
         })
         .collect();
-    let limits: BTreeMap<&str, Value> = cuts.iter().map(|(c, (_, l), _)| (c.as_str(), json!(l))).collect();
+    let limits: BTreeMap<&str, Value> =
+        cuts.iter().map(|(c, (_, l), _)| (c.as_str(), json!(l))).collect();
     let requested = cuts.first().map_or(0, |(_, (d, _), _)| *d);
     fired(
         Effect::Narrow,
@@ -646,9 +698,16 @@ fn protected_activity(a: &Analysis<'_>) -> Option<Fired> {
     let described: Vec<String> = hits
         .iter()
         .map(|o| {
-            let mut why: Vec<String> = o.facts.protected_tags.iter().map(|t| t.as_str().replace('_', " ")).collect();
+            let mut why: Vec<String> =
+                o.facts.protected_tags.iter().map(|t| t.as_str().replace('_', " ")).collect();
             why.extend(o.facts.protected_codes.iter().map(|c| format!("ICCS {c}")));
-            format!("{} ({}, {}) criminalizes protected activity: {}", o.offence.id, o.offence.citation, o.offence.title, why.join(", "))
+            format!(
+                "{} ({}, {}) criminalizes protected activity: {}",
+                o.offence.id,
+                o.offence.citation,
+                o.offence.title,
+                why.join(", ")
+            )
         })
         .collect();
     let tags: Vec<&str> = hits
@@ -675,7 +734,9 @@ fn request_form(a: &Analysis<'_>) -> Option<Fired> {
     let mut problems = Vec::new();
     let facts_len = r.facts.trim().chars().count();
     if facts_len < 40 {
-        problems.push(format!("the facts have {facts_len} characters, fewer than the 40 needed to describe a case"));
+        problems.push(format!(
+            "the facts have {facts_len} characters, fewer than the 40 needed to describe a case"
+        ));
     }
     if r.measure.is_data_measure() && r.data.period.is_none() {
         problems.push(format!("{} needs a period", r.measure));
@@ -697,7 +758,10 @@ fn request_form(a: &Analysis<'_>) -> Option<Fired> {
         let other: Vec<&str> =
             a.categories.iter().filter(|c| **c != Category::Traffic).map(|c| c.as_str()).collect();
         if !other.is_empty() {
-            problems.push(format!("a disclosure of preserved traffic data (Art. 43) cannot ask for {}", other.join(" or ")));
+            problems.push(format!(
+                "a disclosure of preserved traffic data (Art. 43) cannot ask for {}",
+                other.join(" or ")
+            ));
         }
     }
     if problems.is_empty() {
@@ -717,13 +781,18 @@ fn rights_climate(a: &Analysis<'_>) -> Option<Fired> {
     }
     fired(
         Effect::HumanReview,
-        format!("{} is rated {} for internet freedom; a person reviews requests from it", a.r.pack.name, rating.as_str().replace('_', " ")),
+        format!(
+            "{} is rated {} for internet freedom; a person reviews requests from it",
+            a.r.pack.name,
+            rating.as_str().replace('_', " ")
+        ),
         [("internet_freedom", json!(rating.as_str()))],
     )
 }
 
 fn serious_crime(a: &Analysis<'_>) -> Option<Fired> {
-    if !a.unknown.is_empty() || a.resolved.is_empty() || a.resolved.iter().any(|o| o.facts.in_scope) {
+    if !a.unknown.is_empty() || a.resolved.is_empty() || a.resolved.iter().any(|o| o.facts.in_scope)
+    {
         return None;
     }
     let offences: Vec<String> =

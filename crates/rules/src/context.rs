@@ -80,7 +80,11 @@ pub fn prepare(
         raw.insert(pack.code.clone(), pack);
     }
     let q_codes: Vec<(String, String)> = match raw.get(&policy.state) {
-        Some(q) => q.offences.iter().flat_map(|o| o.iccs.iter().map(|c| (c.clone(), o.id.clone()))).collect(),
+        Some(q) => q
+            .offences
+            .iter()
+            .flat_map(|o| o.iccs.iter().map(|c| (c.clone(), o.id.clone())))
+            .collect(),
         None => return Err(PrepareError::MissingRequestedState(policy.state.clone())),
     };
     let packs = raw
@@ -109,16 +113,25 @@ pub fn prepare(
 
 fn offence_facts(o: &Offence, policy: &Policy, q_codes: &[(String, String)]) -> OffenceFacts {
     let gravity = o.gravity();
-    let protected_tags = o.protected.iter().copied().filter(|t| policy.protected_activities.contains(t)).collect();
-    let protected_codes =
-        o.iccs.iter().filter(|c| policy.protected_iccs.iter().any(|p| c.starts_with(p.as_str()))).cloned().collect();
+    let protected_tags =
+        o.protected.iter().copied().filter(|t| policy.protected_activities.contains(t)).collect();
+    let protected_codes = o
+        .iccs
+        .iter()
+        .filter(|c| policy.protected_iccs.iter().any(|p| c.starts_with(p.as_str())))
+        .cloned()
+        .collect();
     let in_scope = o.is_convention_offence() || gravity.at_least(policy.serious_crime_min_years);
     let dual_with = q_codes
         .iter()
         .find(|(qc, _)| o.iccs.iter().any(|c| compatible(c, qc)))
         .map(|(qc, id)| format!("{id} ({qc})"));
-    let review_codes =
-        o.iccs.iter().filter(|c| policy.review_iccs.iter().any(|p| c.starts_with(p.as_str()))).cloned().collect();
+    let review_codes = o
+        .iccs
+        .iter()
+        .filter(|c| policy.review_iccs.iter().any(|p| c.starts_with(p.as_str())))
+        .cloned()
+        .collect();
     OffenceFacts { gravity, protected_tags, protected_codes, in_scope, dual_with, review_codes }
 }
 
@@ -141,7 +154,10 @@ pub struct Source<'a> {
 ///
 /// `lawpacks` must be every `*.toml` file of the directory; they are digested in file-name order. Every problem
 /// of every file is reported.
-pub fn from_sources(policy: Source<'_>, lawpacks: &[Source<'_>]) -> Result<Context, Vec<InputError>> {
+pub fn from_sources(
+    policy: Source<'_>,
+    lawpacks: &[Source<'_>],
+) -> Result<Context, Vec<InputError>> {
     use sha2::{Digest, Sha256};
     let mut problems = Vec::new();
     let mut sorted: Vec<&Source<'_>> = lawpacks.iter().collect();
@@ -154,7 +170,11 @@ pub fn from_sources(policy: Source<'_>, lawpacks: &[Source<'_>]) -> Result<Conte
         let text = match std::str::from_utf8(source.bytes) {
             Ok(text) => text,
             Err(e) => {
-                problems.push(InputError::new(source.name, "", format!("not UTF-8 text at byte {}, expected a TOML file", e.valid_up_to())));
+                problems.push(InputError::new(
+                    source.name,
+                    "",
+                    format!("not UTF-8 text at byte {}, expected a TOML file", e.valid_up_to()),
+                ));
                 continue;
             }
         };
@@ -174,7 +194,11 @@ pub fn from_sources(policy: Source<'_>, lawpacks: &[Source<'_>]) -> Result<Conte
     }
     let lawpacks_sha256 = hex::encode(digest.finalize());
     let policy_text = std::str::from_utf8(policy.bytes).map_err(|e| {
-        vec![InputError::new(policy.name, "", format!("not UTF-8 text at byte {}, expected a TOML file", e.valid_up_to()))]
+        vec![InputError::new(
+            policy.name,
+            "",
+            format!("not UTF-8 text at byte {}, expected a TOML file", e.valid_up_to()),
+        )]
     });
     let parsed = policy_text.and_then(|text| Policy::parse(policy.name, text));
     let policy_value = match parsed {

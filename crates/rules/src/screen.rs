@@ -22,7 +22,11 @@ pub struct ScreenError {
 ///
 /// Total and deterministic: the only errors are requests whose states have no law pack, or that ask a state
 /// other than the one the policy serves.
-pub fn screen(request: &Request, request_sha256: &str, ctx: &Context) -> Result<Decision, ScreenError> {
+pub fn screen(
+    request: &Request,
+    request_sha256: &str,
+    ctx: &Context,
+) -> Result<Decision, ScreenError> {
     if request.requested_state != ctx.policy.state {
         return Err(ScreenError {
             path: "$.requested_state",
@@ -66,7 +70,11 @@ pub fn screen(request: &Request, request_sha256: &str, ctx: &Context) -> Result<
         analysis
             .windows
             .iter()
-            .map(|w| Grant { category: w.category, from: w.period.map(|p| p.from), to: w.period.map(|p| p.to) })
+            .map(|w| Grant {
+                category: w.category,
+                from: w.period.map(|p| p.from),
+                to: w.period.map(|p| p.to),
+            })
             .collect()
     };
 

@@ -44,19 +44,30 @@ fn a_good_pack_is_read() {
 
 #[test]
 fn unknown_iccs_code() {
-    check(r#"iccs = ["080329"]"#, r#"iccs = ["999999"]"#, "XB.toml: line 19: offence PC117: iccs[0]: unknown ICCS code \"999999\"");
+    check(
+        r#"iccs = ["080329"]"#,
+        r#"iccs = ["999999"]"#,
+        "XB.toml: line 19: offence PC117: iccs[0]: unknown ICCS code \"999999\"",
+    );
 }
 
 #[test]
 fn duplicate_offence_id() {
     let text = format!("{GOOD}\n[[offences]]\nid = \"PC117\"\ncitation = \"c\"\ntitle = \"t\"\nmax_years = 1\niccs = [\"0701\"]\n");
     let errors = LawPack::parse("XB.toml", &text).unwrap_err();
-    assert!(errors.iter().any(|e| e.message.contains("duplicate offence id \"PC117\"")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.message.contains("duplicate offence id \"PC117\"")),
+        "{errors:?}"
+    );
 }
 
 #[test]
 fn unknown_protected_tag() {
-    check(r#"protected = ["expression"]"#, r#"protected = ["speech"]"#, "unknown protected activity \"speech\"");
+    check(
+        r#"protected = ["expression"]"#,
+        r#"protected = ["speech"]"#,
+        "unknown protected activity \"speech\"",
+    );
 }
 
 #[test]
@@ -83,7 +94,11 @@ fn unknown_field() {
 
 #[test]
 fn uncc_article_out_of_range() {
-    check("max_years = 20", "max_years = 20\nuncc_article = 18", "uncc_article: 18 is out of range");
+    check(
+        "max_years = 20",
+        "max_years = 20\nuncc_article = 18",
+        "uncc_article: 18 is out of range",
+    );
 }
 
 #[test]

@@ -53,16 +53,23 @@ fn context(policy: &Path, lawpack_dirs: &[PathBuf]) -> Context {
     let files: Vec<(String, Vec<u8>)> = lawpack_dirs
         .iter()
         .flat_map(|d| read_dir_sorted(d, "toml"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
+        })
         .collect();
-    let sources: Vec<Source<'_>> = files.iter().map(|(n, b)| Source { name: n, bytes: b }).collect();
+    let sources: Vec<Source<'_>> =
+        files.iter().map(|(n, b)| Source { name: n, bytes: b }).collect();
     let policy_name = policy.file_name().unwrap().to_string_lossy().into_owned();
     from_sources(Source { name: &policy_name, bytes: &policy_bytes }, &sources)
         .unwrap_or_else(|e| panic!("cannot load corpus: {e:?}"))
 }
 
 /// Runs every case of a directory; returns (file, expectation) for the coverage check.
-fn run_dir(cases: &Path, policy_dirs: &[PathBuf], lawpack_dirs: &[PathBuf]) -> Vec<(String, Expect)> {
+fn run_dir(
+    cases: &Path,
+    policy_dirs: &[PathBuf],
+    lawpack_dirs: &[PathBuf],
+) -> Vec<(String, Expect)> {
     let mut failures = Vec::new();
     let mut seen = Vec::new();
     for path in read_dir_sorted(cases, "json") {
@@ -77,11 +84,13 @@ fn run_dir(cases: &Path, policy_dirs: &[PathBuf], lawpack_dirs: &[PathBuf]) -> V
         let ctx = context(&policy, lawpack_dirs);
         let bytes = serde_json::to_vec(&case.request).unwrap();
         let request = Request::parse(&name, &bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        let decision = screen(&request, &rules::sha256_hex(&bytes), &ctx).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let decision = screen(&request, &rules::sha256_hex(&bytes), &ctx)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let fired: BTreeSet<&str> = decision.findings.iter().map(|f| f.rule.as_str()).collect();
         let mut problems = Vec::new();
         if decision.outcome != case.expect.outcome {
-            problems.push(format!("outcome {} != expected {}", decision.outcome, case.expect.outcome));
+            problems
+                .push(format!("outcome {} != expected {}", decision.outcome, case.expect.outcome));
         }
         for rule in &case.expect.rules {
             if !fired.contains(rule.as_str()) {
@@ -100,7 +109,10 @@ fn run_dir(cases: &Path, policy_dirs: &[PathBuf], lawpack_dirs: &[PathBuf]) -> V
         }
         if let Some(conditions) = &case.expect.conditions {
             if &decision.conditions != conditions {
-                problems.push(format!("conditions {:?} != expected {conditions:?}", decision.conditions));
+                problems.push(format!(
+                    "conditions {:?} != expected {conditions:?}",
+                    decision.conditions
+                ));
             }
         }
         if !problems.is_empty() {
@@ -113,7 +125,12 @@ fn run_dir(cases: &Path, policy_dirs: &[PathBuf], lawpack_dirs: &[PathBuf]) -> V
         }
         seen.push((name, case.expect));
     }
-    assert!(failures.is_empty(), "{} conformance case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} conformance case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     seen
 }
 
@@ -176,6 +193,11 @@ fn public_corpus_is_unchanged_from_shared() {
     for entry in entries {
         let path = entry.unwrap().path();
         let ours = corpus().join("cases").join(path.file_name().unwrap());
-        assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(&ours).unwrap_or_default(), "{}", ours.display());
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(&ours).unwrap_or_default(),
+            "{}",
+            ours.display()
+        );
     }
 }
