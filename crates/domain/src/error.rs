@@ -62,7 +62,11 @@ pub(crate) fn humanize(message: &str, field: &str) -> String {
             return format!("missing required field \"{name}\"");
         }
     }
-    message.replace('`', "\"")
+    message
+        .replace('`', "\"")
+        .replace("expected f64", "expected a number")
+        .replace("expected u64", "expected a whole number of at least 0")
+        .replace("expected u8", "expected a whole number from 0 to 255")
 }
 
 /// The singular noun for an enumerated field, used in error messages.

@@ -47,7 +47,7 @@ fn unknown_iccs_code() {
     check(
         r#"iccs = ["080329"]"#,
         r#"iccs = ["999999"]"#,
-        "XB.toml: line 19: offence PC117: iccs[0]: unknown ICCS code \"999999\"",
+        "XB.toml: line 17: offence PC117: iccs[0]: unknown ICCS code \"999999\"",
     );
 }
 
@@ -83,7 +83,7 @@ fn missing_penalty_without_life_or_death() {
 
 #[test]
 fn wrong_types() {
-    check("max_years = 20", "max_years = \"twenty\"", "line 22");
+    check("max_years = 20", "max_years = \"twenty\"", "line 20: offences[0].max_years: invalid type: string \"twenty\", expected a number");
     check("convention_108_plus = false", "convention_108_plus = \"no\"", "invalid type");
 }
 
