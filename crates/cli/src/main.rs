@@ -7,6 +7,7 @@ mod evaluate;
 mod inputs;
 mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
+mod lawpack_cli;
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -45,6 +46,11 @@ enum Command {
         json: bool,
     },
     // HELPER-COMMANDS (helpers add their subcommand variants here)
+    /// Check, show and compare law packs.
+    Lawpack {
+        #[command(subcommand)]
+        cmd: lawpack_cli::LawpackCommand,
+    },
 }
 
 /// Exit code for invalid input.
@@ -60,6 +66,7 @@ fn main() -> ExitCode {
         }
         Command::Rules { json } => rules_cmd::run(json, &mut out).map(|()| ExitCode::SUCCESS),
         // HELPER-DISPATCH (helpers add their match arms here)
+        Command::Lawpack { cmd } => lawpack_cli::run(cmd, &mut out, &mut std::io::stderr().lock()),
     };
     let flushed = out.flush();
     match (result, flushed) {

@@ -1,0 +1,3 @@
+//! Integration tests of the `rightsgate` binary: direct calls where the logic is a library function, `assert_cmd` for exit codes.
+
+mod lawpack;
