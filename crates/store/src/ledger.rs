@@ -1,0 +1,611 @@
+//! The ledger tables: append-only leaves and complete-subtree node hashes, proofs read in O(log n)
+//! rows, and a full recomputation that names the first altered row.
+//!
+//! Appends and reads use the pure index arithmetic of the `ledger` crate: an append reads the
+//! frontier (at most 64 node rows), hashes the new leaves, and inserts the leaf rows and every node
+//! they complete in batched multi-row `INSERT`s. No query here updates or deletes a ledger row, and
+//! the migrations install triggers that refuse to.
+
+use std::collections::BTreeMap;
+
+use ledger::{
+    indices_for_consistency, indices_for_inclusion, indices_for_root, leaf_hash, root_from_nodes,
+    ConsistencyProof, Digest, Frontier, InclusionProof, NodeId, PlanError, RootHash,
+};
+use sqlx::{QueryBuilder, Row};
+
+use crate::{Backend, Store, StoreError};
+
+/// Rows per multi-row `INSERT`: 3 parameters each stays under both backends' parameter limits.
+const INSERT_CHUNK: usize = 8_000;
+/// Leaves per read when recomputing the whole tree.
+const VERIFY_CHUNK: u64 = 8_192;
+
+/// An inclusion proof with what it is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inclusion {
+    /// The leaf's index.
+    pub index: u64,
+    /// The stored leaf hash.
+    pub leaf_hash: Digest,
+    /// The root of the tree the proof is for.
+    pub root: RootHash,
+    /// The proof hashes.
+    pub proof: InclusionProof,
+}
+
+/// A consistency proof with both roots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consistency {
+    /// The root of the older tree.
+    pub old_root: RootHash,
+    /// The root of the newer tree.
+    pub new_root: RootHash,
+    /// The proof hashes.
+    pub proof: ConsistencyProof,
+}
+
+/// What a successful [`Store::verify_ledger`] checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The root recomputed from the stored leaves.
+    pub root: RootHash,
+    /// How many stored node rows were recomputed and matched.
+    pub nodes_checked: u64,
+}
+
+/// The first place where the stored ledger does not recompute.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Tampered {
+    /// A leaf's stored hash is not the hash of its stored bytes.
+    #[error("leaf `{index}`: stored bytes and leaf hash disagree")]
+    LeafHash {
+        /// The leaf index.
+        index: u64,
+    },
+    /// A leaf below the tree size is missing.
+    #[error("leaf `{index}` is missing")]
+    MissingLeaf {
+        /// The leaf index.
+        index: u64,
+    },
+    /// A stored node hash differs from the one recomputed from the leaves.
+    #[error("node at level `{level}` index `{index}` (leaves `{first_leaf}` to `{last_leaf}`) does not match its leaves")]
+    NodeHash {
+        /// The node's level.
+        level: u8,
+        /// The node's index within its level.
+        index: u64,
+        /// The first leaf it covers.
+        first_leaf: u64,
+        /// The last leaf it covers.
+        last_leaf: u64,
+    },
+    /// A node that the leaves complete has no row.
+    #[error("node at level `{level}` index `{index}` is missing")]
+    MissingNode {
+        /// The node's level.
+        level: u8,
+        /// The node's index within its level.
+        index: u64,
+    },
+    /// A node row that no append writes.
+    #[error("unexpected node row at level `{level}` for leaf `{last_leaf}`")]
+    UnexpectedNode {
+        /// The stored level.
+        level: i64,
+        /// The stored last leaf.
+        last_leaf: i64,
+    },
+    /// The log is smaller than a checkpoint it once signed: leaves were removed.
+    #[error("checkpoint has `{checkpoint_size}` leaves but the log has only `{log_size}`")]
+    Truncated {
+        /// The checkpoint's tree size.
+        checkpoint_size: u64,
+        /// The stored tree size.
+        log_size: u64,
+    },
+    /// The root recomputed at a checkpoint's size differs from the checkpoint.
+    #[error("root at size `{size}` differs from the checkpoint")]
+    CheckpointMismatch {
+        /// The checkpoint's tree size.
+        size: u64,
+    },
+    /// A stored value is not a valid hash or index.
+    #[error("malformed ledger row for leaf `{index}`")]
+    Malformed {
+        /// The leaf index (or the last leaf of a node row).
+        index: u64,
+    },
+}
+
+impl Tampered {
+    /// The first leaf index implicated.
+    #[must_use]
+    pub fn first_bad_index(&self) -> u64 {
+        match *self {
+            Self::LeafHash { index } | Self::MissingLeaf { index } | Self::Malformed { index } => {
+                index
+            }
+            Self::NodeHash { first_leaf, .. } => first_leaf,
+            Self::MissingNode { level, index } => {
+                NodeId::new(level, index).map_or(index, |n| n.first_leaf())
+            }
+            Self::UnexpectedNode { last_leaf, .. } => u64::try_from(last_leaf).unwrap_or(0),
+            Self::Truncated { log_size, .. } => log_size,
+            Self::CheckpointMismatch { size } => size.saturating_sub(1),
+        }
+    }
+}
+
+/// A leaf row to insert.
+struct LeafRow<'a> {
+    index: i64,
+    data: &'a [u8],
+    hash: Digest,
+}
+
+/// A node row to insert.
+struct NodeRow {
+    last_leaf: i64,
+    level: i32,
+    hash: Digest,
+}
+
+fn to_i64(v: u64) -> i64 {
+    // Indices above i64::MAX cannot be stored, so such a lookup simply finds nothing.
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn digest(bytes: &[u8], index: u64) -> Result<Digest, StoreError> {
+    Digest::from_slice(bytes).ok_or(StoreError::Tampered(Tampered::Malformed { index }))
+}
+
+/// Hashes `leaves` onto `frontier`, returning the rows to insert.
+fn plan_rows<'a, L: AsRef<[u8]>>(
+    frontier: &mut Frontier,
+    leaves: &'a [L],
+) -> (Vec<LeafRow<'a>>, Vec<NodeRow>) {
+    let mut leaf_rows = Vec::with_capacity(leaves.len());
+    let mut node_rows = Vec::with_capacity(leaves.len());
+    for leaf in leaves {
+        let data = leaf.as_ref();
+        let hash = leaf_hash(data);
+        leaf_rows.push(LeafRow { index: to_i64(frontier.size()), data, hash });
+        frontier.push(hash, |id, h| {
+            if id.level() > 0 {
+                node_rows.push(NodeRow {
+                    last_leaf: to_i64(id.last_leaf()),
+                    level: i32::from(id.level()),
+                    hash: *h,
+                });
+            }
+        });
+    }
+    (leaf_rows, node_rows)
+}
+
+/// The same queries for both backends; `QueryBuilder` writes each backend's placeholders.
+macro_rules! ledger_queries {
+    ($db:ty, $conn:ty) => {
+        use super::*;
+
+        pub(crate) async fn tree_size(conn: &mut $conn) -> Result<u64, StoreError> {
+            let row = sqlx::query("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves")
+                .fetch_one(&mut *conn)
+                .await?;
+            let n: i64 = row.try_get(0)?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        }
+
+        /// Fetches the hashes of `ids` in two queries (leaf rows, node rows).
+        pub(crate) async fn fetch_hashes(
+            conn: &mut $conn,
+            ids: &[NodeId],
+        ) -> Result<Vec<Digest>, StoreError> {
+            let mut found: BTreeMap<NodeId, Digest> = BTreeMap::new();
+            let leaves: Vec<u64> =
+                ids.iter().filter(|id| id.level() == 0).map(NodeId::index).collect();
+            if !leaves.is_empty() {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT idx, leaf_hash FROM ledger_leaves WHERE idx IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for i in &leaves {
+                    sep.push_bind(to_i64(*i));
+                }
+                qb.push(")");
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    let idx = u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0);
+                    let hash: Vec<u8> = row.try_get(1)?;
+                    found.insert(NodeId::leaf(idx), digest(&hash, idx)?);
+                }
+            }
+            let nodes: Vec<NodeId> = ids.iter().filter(|id| id.level() > 0).copied().collect();
+            if !nodes.is_empty() {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT last_leaf, level, hash FROM ledger_nodes WHERE ",
+                );
+                for (i, id) in nodes.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(" OR ");
+                    }
+                    qb.push("(last_leaf = ");
+                    qb.push_bind(to_i64(id.last_leaf()));
+                    qb.push(" AND level = ");
+                    qb.push_bind(i32::from(id.level()));
+                    qb.push(")");
+                }
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    let last = u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0);
+                    let level = u8::try_from(row.try_get::<i32, _>(1)?).unwrap_or(0);
+                    let hash: Vec<u8> = row.try_get(2)?;
+                    let index = (last >> level);
+                    if let Some(id) = NodeId::new(level, index) {
+                        found.insert(id, digest(&hash, last)?);
+                    }
+                }
+            }
+            ids.iter()
+                .map(|id| {
+                    found.get(id).copied().ok_or(StoreError::Tampered(if id.level() == 0 {
+                        Tampered::MissingLeaf { index: id.index() }
+                    } else {
+                        Tampered::MissingNode { level: id.level(), index: id.index() }
+                    }))
+                })
+                .collect()
+        }
+
+        /// Appends leaves inside the caller's transaction, which must hold the write lock.
+        pub(crate) async fn append<L: AsRef<[u8]>>(
+            conn: &mut $conn,
+            leaves: &[L],
+        ) -> Result<RootHash, StoreError> {
+            let size = tree_size(conn).await?;
+            let ids = indices_for_root(size);
+            let hashes = fetch_hashes(conn, &ids).await?;
+            let mut frontier = Frontier::from_hashes(size, hashes)?;
+            let (leaf_rows, node_rows) = plan_rows(&mut frontier, leaves);
+            for chunk in leaf_rows.chunks(INSERT_CHUNK) {
+                let mut qb =
+                    QueryBuilder::<$db>::new("INSERT INTO ledger_leaves (idx, data, leaf_hash) ");
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.index).push_bind(r.data).push_bind(r.hash.as_bytes().as_slice());
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
+            for chunk in node_rows.chunks(INSERT_CHUNK) {
+                let mut qb =
+                    QueryBuilder::<$db>::new("INSERT INTO ledger_nodes (last_leaf, level, hash) ");
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.last_leaf)
+                        .push_bind(r.level)
+                        .push_bind(r.hash.as_bytes().as_slice());
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
+            Ok(frontier.root())
+        }
+
+        pub(crate) async fn leaf(conn: &mut $conn, index: u64) -> Result<Vec<u8>, StoreError> {
+            let row = QueryBuilder::<$db>::new("SELECT data FROM ledger_leaves WHERE idx = ")
+                .push_bind(to_i64(index))
+                .build()
+                .fetch_one(&mut *conn)
+                .await?;
+            Ok(row.try_get(0)?)
+        }
+
+        /// Fetches the union of several node lists in one round of queries.
+        async fn fetch_many(
+            conn: &mut $conn,
+            lists: &[&[NodeId]],
+        ) -> Result<BTreeMap<NodeId, Digest>, StoreError> {
+            let mut all: Vec<NodeId> = lists.iter().flat_map(|l| l.iter().copied()).collect();
+            all.sort_unstable();
+            all.dedup();
+            let hashes = fetch_hashes(conn, &all).await?;
+            Ok(all.into_iter().zip(hashes).collect())
+        }
+
+        fn pick(map: &BTreeMap<NodeId, Digest>, ids: &[NodeId]) -> Vec<Digest> {
+            ids.iter().filter_map(|id| map.get(id).copied()).collect()
+        }
+
+        pub(crate) async fn root_at(conn: &mut $conn, size: u64) -> Result<RootHash, StoreError> {
+            check_size(conn, size).await?;
+            let ids = indices_for_root(size);
+            let hashes = fetch_hashes(conn, &ids).await?;
+            Ok(root_from_nodes(size, &hashes)?)
+        }
+
+        async fn check_size(conn: &mut $conn, size: u64) -> Result<(), StoreError> {
+            let have = tree_size(conn).await?;
+            if size > have {
+                return Err(StoreError::Range(PlanError::IndexOutOfRange {
+                    index: size.saturating_sub(1),
+                    size: have,
+                }));
+            }
+            Ok(())
+        }
+
+        pub(crate) async fn inclusion(
+            conn: &mut $conn,
+            index: u64,
+            size: u64,
+        ) -> Result<Inclusion, StoreError> {
+            check_size(conn, size).await?;
+            let plan = indices_for_inclusion(index, size)?;
+            let root_ids = indices_for_root(size);
+            let leaf_id = [NodeId::leaf(index)];
+            let map = fetch_many(conn, &[plan.nodes(), &root_ids, &leaf_id]).await?;
+            let proof = InclusionProof::from_hashes(plan.assemble(&pick(&map, plan.nodes()))?);
+            let root = root_from_nodes(size, &pick(&map, &root_ids))?;
+            let leaf_hash = pick(&map, &leaf_id).first().copied().ok_or(StoreError::NotFound)?;
+            Ok(Inclusion { index, leaf_hash, root, proof })
+        }
+
+        pub(crate) async fn consistency(
+            conn: &mut $conn,
+            old: u64,
+            new: u64,
+        ) -> Result<Consistency, StoreError> {
+            check_size(conn, new).await?;
+            let plan = indices_for_consistency(old, new)?;
+            let (old_ids, new_ids) = (indices_for_root(old), indices_for_root(new));
+            let map = fetch_many(conn, &[plan.nodes(), &old_ids, &new_ids]).await?;
+            let proof = ConsistencyProof::from_hashes(plan.assemble(&pick(&map, plan.nodes()))?);
+            let old_root = root_from_nodes(old, &pick(&map, &old_ids))?;
+            let new_root = root_from_nodes(new, &pick(&map, &new_ids))?;
+            Ok(Consistency { old_root, new_root, proof })
+        }
+
+        /// Recomputes every leaf hash and node hash from the stored leaf bytes, chunk by chunk.
+        pub(crate) async fn verify(
+            conn: &mut $conn,
+            checkpoint: Option<&RootHash>,
+        ) -> Result<VerifyReport, StoreError> {
+            let size = tree_size(conn).await?;
+            if let Some(cp) = checkpoint {
+                if cp.size() > size {
+                    return Err(
+                        Tampered::Truncated { checkpoint_size: cp.size(), log_size: size }.into()
+                    );
+                }
+                if cp.size() == 0 && *cp != RootHash::empty() {
+                    return Err(Tampered::CheckpointMismatch { size: 0 }.into());
+                }
+            }
+            let mut frontier = Frontier::new();
+            let mut nodes_checked = 0u64;
+            let mut start = 0u64;
+            while start < size {
+                let end = size.min(start.saturating_add(VERIFY_CHUNK));
+                let leaves = QueryBuilder::<$db>::new(
+                    "SELECT idx, data, leaf_hash FROM ledger_leaves WHERE idx >= ",
+                )
+                .push_bind(to_i64(start))
+                .push(" AND idx < ")
+                .push_bind(to_i64(end))
+                .push(" ORDER BY idx")
+                .build()
+                .fetch_all(&mut *conn)
+                .await?;
+                let nodes = QueryBuilder::<$db>::new(
+                    "SELECT last_leaf, level, hash FROM ledger_nodes WHERE last_leaf >= ",
+                )
+                .push_bind(to_i64(start))
+                .push(" AND last_leaf < ")
+                .push_bind(to_i64(end))
+                .push(" ORDER BY last_leaf, level")
+                .build()
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut stored = nodes
+                    .iter()
+                    .map(|row| -> Result<(i64, i64, Vec<u8>), StoreError> {
+                        Ok((
+                            row.try_get::<i64, _>(0)?,
+                            i64::from(row.try_get::<i32, _>(1)?),
+                            row.try_get(2)?,
+                        ))
+                    })
+                    .peekable();
+                let mut expected_index = start;
+                for row in &leaves {
+                    let idx: i64 = row.try_get(0)?;
+                    if idx != to_i64(expected_index) {
+                        return Err(Tampered::MissingLeaf { index: expected_index }.into());
+                    }
+                    let data: Vec<u8> = row.try_get(1)?;
+                    let stored_hash: Vec<u8> = row.try_get(2)?;
+                    let hash = leaf_hash(&data);
+                    if Digest::from_slice(&stored_hash) != Some(hash) {
+                        return Err(Tampered::LeafHash { index: expected_index }.into());
+                    }
+                    let mut completed = Vec::new();
+                    frontier.push(hash, |id, h| {
+                        if id.level() > 0 {
+                            completed.push((id, *h));
+                        }
+                    });
+                    for (id, h) in completed {
+                        let want = (to_i64(id.last_leaf()), i64::from(id.level()));
+                        match stored.next().transpose()? {
+                            Some((last, level, bytes)) if (last, level) == want => {
+                                if Digest::from_slice(&bytes) != Some(h) {
+                                    return Err(Tampered::NodeHash {
+                                        level: id.level(),
+                                        index: id.index(),
+                                        first_leaf: id.first_leaf(),
+                                        last_leaf: id.last_leaf(),
+                                    }
+                                    .into());
+                                }
+                                nodes_checked += 1;
+                            }
+                            Some((last, level, _)) if (last, level) < want => {
+                                return Err(
+                                    Tampered::UnexpectedNode { level, last_leaf: last }.into()
+                                );
+                            }
+                            _ => {
+                                return Err(Tampered::MissingNode {
+                                    level: id.level(),
+                                    index: id.index(),
+                                }
+                                .into());
+                            }
+                        }
+                    }
+                    if let Some(Ok((last, level, _))) = stored.peek() {
+                        if *last == idx {
+                            return Err(Tampered::UnexpectedNode {
+                                level: *level,
+                                last_leaf: *last,
+                            }
+                            .into());
+                        }
+                    }
+                    if let Some(cp) = checkpoint {
+                        if cp.size() == frontier.size() && frontier.root() != *cp {
+                            return Err(Tampered::CheckpointMismatch { size: cp.size() }.into());
+                        }
+                    }
+                    expected_index += 1;
+                }
+                if expected_index != end {
+                    return Err(Tampered::MissingLeaf { index: expected_index }.into());
+                }
+                if let Some(next) = stored.next() {
+                    let (last, level, _) = next?;
+                    return Err(Tampered::UnexpectedNode { level, last_leaf: last }.into());
+                }
+                start = end;
+            }
+            Ok(VerifyReport { root: frontier.root(), nodes_checked })
+        }
+    };
+}
+
+mod sqlite {
+    ledger_queries!(sqlx::Sqlite, sqlx::SqliteConnection);
+}
+
+mod postgres {
+    ledger_queries!(sqlx::Postgres, sqlx::PgConnection);
+}
+
+/// Runs `$body` with `$conn` bound to a pooled connection of whichever backend the store uses.
+macro_rules! with_conn {
+    ($store:expr, |$conn:ident| $sqlite:expr, $pg:expr) => {
+        match &$store.backend {
+            Backend::Sqlite(pool) => {
+                let mut c = pool.acquire().await?;
+                let $conn = &mut *c;
+                $sqlite
+            }
+            Backend::Postgres(pool) => {
+                let mut c = pool.acquire().await?;
+                let $conn = &mut *c;
+                $pg
+            }
+        }
+    };
+}
+
+impl Store {
+    /// Appends leaves in one transaction and returns the new root.
+    ///
+    /// On SQLite the transaction starts with `BEGIN IMMEDIATE`; on PostgreSQL it locks the leaf table,
+    /// so concurrent appenders queue instead of racing for the same indices.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if another writer took the same index, or a database error.
+    pub async fn append_leaves<L: AsRef<[u8]>>(
+        &self,
+        leaves: &[L],
+    ) -> Result<RootHash, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let root = sqlite::append(&mut tx, leaves).await?;
+                tx.commit().await?;
+                Ok(root)
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("LOCK TABLE ledger_leaves IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+                let root = postgres::append(&mut tx, leaves).await?;
+                tx.commit().await?;
+                Ok(root)
+            }
+        }
+    }
+
+    /// The number of stored leaves.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn tree_size(&self) -> Result<u64, StoreError> {
+        with_conn!(self, |c| sqlite::tree_size(c).await, postgres::tree_size(c).await)
+    }
+
+    /// The root of the tree when it had `size` leaves, from O(log n) node rows.
+    ///
+    /// # Errors
+    /// [`StoreError::Range`] if `size` exceeds the stored size, or a database error.
+    pub async fn root_at(&self, size: u64) -> Result<RootHash, StoreError> {
+        with_conn!(self, |c| sqlite::root_at(c, size).await, postgres::root_at(c, size).await)
+    }
+
+    /// The stored bytes of leaf `index`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such leaf, or a database error.
+    pub async fn leaf(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        with_conn!(self, |c| sqlite::leaf(c, index).await, postgres::leaf(c, index).await)
+    }
+
+    /// The inclusion proof of leaf `index` in the tree of `size` leaves, from O(log n) rows.
+    ///
+    /// # Errors
+    /// [`StoreError::Range`] unless `index < size <= tree size`, or a database error.
+    pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Inclusion, StoreError> {
+        with_conn!(
+            self,
+            |c| sqlite::inclusion(c, index, size).await,
+            postgres::inclusion(c, index, size).await
+        )
+    }
+
+    /// The consistency proof from the tree of `old` leaves to the tree of `new`, from O(log n) rows.
+    ///
+    /// # Errors
+    /// [`StoreError::Range`] unless `old <= new <= tree size`, or a database error.
+    pub async fn consistency_proof(&self, old: u64, new: u64) -> Result<Consistency, StoreError> {
+        with_conn!(
+            self,
+            |c| sqlite::consistency(c, old, new).await,
+            postgres::consistency(c, old, new).await
+        )
+    }
+
+    /// Recomputes the whole tree from the stored leaf bytes and checks every stored leaf hash and
+    /// node hash, and, if given, that the log still extends a previously saved checkpoint root.
+    ///
+    /// # Errors
+    /// [`StoreError::Tampered`] naming the first row that does not recompute, or a database error.
+    pub async fn verify_ledger(
+        &self,
+        checkpoint: Option<&RootHash>,
+    ) -> Result<VerifyReport, StoreError> {
+        with_conn!(
+            self,
+            |c| sqlite::verify(c, checkpoint).await,
+            postgres::verify(c, checkpoint).await
+        )
+    }
+}

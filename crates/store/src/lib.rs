@@ -1,0 +1,117 @@
+//! Persistence for rightsgate: one concrete [`Store`] over SQLite or PostgreSQL.
+//!
+//! Only this crate writes SQL. Each backend has its own migrations (`migrations/sqlite`,
+//! `migrations/postgres`, with the same file names), and every query is run on both by the tests.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+mod ledger;
+
+pub use crate::ledger::{Consistency, Inclusion, Tampered, VerifyReport};
+
+/// A handle on the database: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The requested row does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The row already exists, or a concurrent writer got there first.
+    #[error("conflict with an existing row or a concurrent writer")]
+    Conflict,
+    /// The database URL names no supported backend.
+    #[error("unsupported database URL `{0}`: use `sqlite://PATH?mode=rwc` or `postgres://...`")]
+    UnsupportedUrl(String),
+    /// A requested tree size or leaf index lies outside the stored log.
+    #[error("{0}")]
+    Range(#[from] ::ledger::PlanError),
+    /// The stored ledger does not recompute: rows were altered, removed or added out of band.
+    #[error("ledger tampered: {0}")]
+    Tampered(#[from] Tampered),
+    /// Running the migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Backend(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::Database(ref db) if db.is_unique_violation() => Self::Conflict,
+            other => Self::Backend(other),
+        }
+    }
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (add `?mode=rwc` to create the file) or `postgres://...`, and runs
+    /// the migrations.
+    ///
+    /// SQLite runs in WAL mode with `synchronous=FULL`, so a committed append survives a crash.
+    ///
+    /// # Errors
+    /// [`StoreError::UnsupportedUrl`], a connection error, or a migration error.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            Ok(Self { backend: Backend::Sqlite(pool) })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+            Ok(Self { backend: Backend::Postgres(pool) })
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    #[must_use]
+    pub const fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(p) => p.close().await,
+            Backend::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl fmt::Debug for Store {
+    /// Names the backend only: connection options can hold credentials.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend_name()).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,318 @@
+//! The ledger tables on each backend: DB-built proofs equal in-memory proofs, and altering any single
+//! byte of a stored row is caught and named.
+
+use ledger::{MemoryTree, RootHash};
+use sqlx::Row;
+use store::{StoreError, Tampered};
+
+use crate::db::{self, Kind, Raw, TestDb};
+
+fn leaf(i: usize) -> Vec<u8> {
+    // Never empty, varied lengths, so every leaf row has a byte to flip.
+    (0..=(i % 5)).map(|j| (i * 13 + j) as u8).collect()
+}
+
+/// Appends `total` leaves in batches of uneven sizes, checking each returned root.
+async fn fill(store: &store::Store, total: usize) -> MemoryTree {
+    let mut tree = MemoryTree::new();
+    let mut next = 0;
+    let mut batch = 1;
+    while next < total {
+        let end = (next + batch).min(total);
+        let leaves: Vec<Vec<u8>> = (next..end).map(leaf).collect();
+        for l in &leaves {
+            tree.push(l);
+        }
+        let root = store.append_leaves(&leaves).await.unwrap();
+        assert_eq!(root, tree.root(), "root after appending up to {end}");
+        next = end;
+        batch = batch * 2 + 1;
+    }
+    tree
+}
+
+async fn differential(db: TestDb) {
+    let store = db.store().await;
+    assert_eq!(store.tree_size().await.unwrap(), 0);
+    assert_eq!(store.root_at(0).await.unwrap(), RootHash::empty());
+    let total = 300;
+    let tree = fill(&store, total).await;
+    assert_eq!(store.tree_size().await.unwrap(), total as u64);
+
+    let mut sizes: Vec<u64> = (1..=40).collect();
+    sizes.extend([63, 64, 65, 127, 128, 129, 255, 256, 257, 299, 300]);
+    for &size in &sizes {
+        let root = store.root_at(size).await.unwrap();
+        assert_eq!(root, tree.root_at(size).unwrap(), "root at {size}");
+        for index in 0..size {
+            let got = store.inclusion_proof(index, size).await.unwrap();
+            assert_eq!(
+                got.proof,
+                tree.inclusion_proof(index, size).unwrap(),
+                "inclusion {index} in {size}"
+            );
+            assert_eq!(got.root, root);
+            assert_eq!(Some(got.leaf_hash), tree.leaf_hash(index));
+            let data = store.leaf(index).await.unwrap();
+            assert_eq!(data, leaf(index as usize));
+            got.root.verify_inclusion(&data, index, &got.proof).unwrap();
+        }
+    }
+    for new in (1..=40u64).chain([64, 129, 300]) {
+        for old in 0..=new {
+            let got = store.consistency_proof(old, new).await.unwrap();
+            assert_eq!(
+                got.proof,
+                tree.consistency_proof(old, new).unwrap(),
+                "consistency {old} to {new}"
+            );
+            got.new_root.verify_consistency(&got.old_root, &got.proof).unwrap();
+        }
+    }
+    // Out of range requests are errors, not panics.
+    assert!(matches!(store.inclusion_proof(300, 300).await, Err(StoreError::Range(_))));
+    assert!(matches!(store.inclusion_proof(0, 301).await, Err(StoreError::Range(_))));
+    assert!(matches!(store.consistency_proof(5, 4).await, Err(StoreError::Range(_))));
+    assert!(matches!(store.leaf(300).await, Err(StoreError::NotFound)));
+
+    let report = store.verify_ledger(Some(&tree.root_at(100).unwrap())).await.unwrap();
+    assert_eq!(report.root, tree.root());
+    // A tree of n leaves has n - popcount(n) complete interior nodes.
+    assert_eq!(report.nodes_checked, total as u64 - u64::from((total as u64).count_ones()));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_db_proofs_equal_in_memory_proofs() {
+    differential(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_db_proofs_equal_in_memory_proofs() {
+    if let Some(db) = db::postgres("diff").await {
+        differential(db).await;
+    }
+}
+
+/// Reads one column of one row, flips one byte, writes it back, and returns the original.
+async fn flip_byte(raw: &Raw, sql_get: &str, sql_set: &str, key: (i64, i64), at: usize) -> Vec<u8> {
+    match raw {
+        Raw::Sqlite(p) => {
+            let row = sqlx::query(sql_get).bind(key.0).bind(key.1).fetch_one(p).await.unwrap();
+            let orig: Vec<u8> = row.get(0);
+            let mut bad = orig.clone();
+            let n = bad.len();
+            bad[at % n] ^= 0x01;
+            sqlx::query(sql_set).bind(bad).bind(key.0).bind(key.1).execute(p).await.unwrap();
+            orig
+        }
+        Raw::Postgres(p) => {
+            let row = sqlx::query(sql_get).bind(key.0).bind(key.1).fetch_one(p).await.unwrap();
+            let orig: Vec<u8> = row.get(0);
+            let mut bad = orig.clone();
+            let n = bad.len();
+            bad[at % n] ^= 0x01;
+            sqlx::query(sql_set).bind(bad).bind(key.0).bind(key.1).execute(p).await.unwrap();
+            orig
+        }
+    }
+}
+
+async fn restore(raw: &Raw, sql_set: &str, key: (i64, i64), orig: Vec<u8>) {
+    match raw {
+        Raw::Sqlite(p) => {
+            sqlx::query(sql_set).bind(orig).bind(key.0).bind(key.1).execute(p).await.unwrap();
+        }
+        Raw::Postgres(p) => {
+            sqlx::query(sql_set).bind(orig).bind(key.0).bind(key.1).execute(p).await.unwrap();
+        }
+    }
+}
+
+async fn exec(raw: &Raw, sql: &str) -> Result<(), sqlx::Error> {
+    match raw {
+        Raw::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        Raw::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+}
+
+async fn tamper(db: TestDb) {
+    let store = db.store().await;
+    let total = 45usize;
+    let tree = fill(&store, total).await;
+    let checkpoint = tree.root();
+    store.verify_ledger(Some(&checkpoint)).await.unwrap();
+    let raw = db.raw().await;
+
+    // The database itself refuses updates and deletes.
+    assert!(exec(&raw, "UPDATE ledger_leaves SET data = data WHERE idx = 0").await.is_err());
+    assert!(exec(&raw, "DELETE FROM ledger_nodes WHERE level = 1").await.is_err());
+    assert!(exec(&raw, "DELETE FROM ledger_leaves WHERE idx = 0").await.is_err());
+
+    // An attacker with database access can drop the triggers; verify must still catch every change.
+    match db.kind {
+        Kind::Sqlite => {
+            for t in
+                ["ledger_leaves_no_update", "ledger_nodes_no_update", "ledger_leaves_no_delete"]
+            {
+                exec(&raw, &format!("DROP TRIGGER {t}")).await.unwrap();
+            }
+        }
+        Kind::Postgres => {
+            exec(&raw, "ALTER TABLE ledger_leaves DISABLE TRIGGER USER").await.unwrap();
+            exec(&raw, "ALTER TABLE ledger_nodes DISABLE TRIGGER USER").await.unwrap();
+        }
+    }
+    let (p1, p2) = match db.kind {
+        Kind::Sqlite => ("?1", "?2"),
+        Kind::Postgres => ("$1", "$2"),
+    };
+    let pk = |n: usize| if db.kind == Kind::Sqlite { format!("?{n}") } else { format!("${n}") };
+
+    for index in 0..total as i64 {
+        for column in ["data", "leaf_hash"] {
+            let get =
+                format!("SELECT {column} FROM ledger_leaves WHERE idx = {p1} AND {p2} = {p2}");
+            let set = format!(
+                "UPDATE ledger_leaves SET {column} = {} WHERE idx = {} AND {} = {}",
+                pk(1),
+                pk(2),
+                pk(3),
+                pk(3)
+            );
+            for at in [0usize, 31] {
+                let orig = flip_byte(&raw, &get, &set, (index, index), at).await;
+                let err = store.verify_ledger(None).await.unwrap_err();
+                match err {
+                    StoreError::Tampered(t @ Tampered::LeafHash { .. }) => {
+                        assert_eq!(t, Tampered::LeafHash { index: index as u64 });
+                        assert_eq!(t.first_bad_index(), index as u64);
+                        assert!(t.to_string().contains(&format!("`{index}`")));
+                    }
+                    other => panic!("{column} byte {at} of leaf {index}: {other:?}"),
+                }
+                restore(&raw, &set, (index, index), orig).await;
+            }
+        }
+    }
+    store.verify_ledger(Some(&checkpoint)).await.unwrap();
+
+    let nodes: Vec<(i64, i64)> = match &raw {
+        Raw::Sqlite(p) => {
+            sqlx::query("SELECT last_leaf, level FROM ledger_nodes ORDER BY last_leaf, level")
+                .fetch_all(p)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get::<i64, _>(0), i64::from(r.get::<i32, _>(1))))
+                .collect()
+        }
+        Raw::Postgres(p) => {
+            sqlx::query("SELECT last_leaf, level FROM ledger_nodes ORDER BY last_leaf, level")
+                .fetch_all(p)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get::<i64, _>(0), i64::from(r.get::<i32, _>(1))))
+                .collect()
+        }
+    };
+    assert_eq!(nodes.len(), total - total.count_ones() as usize);
+    for (last_leaf, level) in nodes {
+        let get = format!("SELECT hash FROM ledger_nodes WHERE last_leaf = {p1} AND level = {p2}");
+        let set = format!(
+            "UPDATE ledger_nodes SET hash = {} WHERE last_leaf = {} AND level = {}",
+            pk(1),
+            pk(2),
+            pk(3)
+        );
+        let key = (last_leaf, level);
+        let (level8, index) = (level as u8, (last_leaf as u64) >> level);
+        let orig = match db.kind {
+            // Postgres binds `level` as INTEGER.
+            Kind::Postgres => flip_node_pg(&raw, key, (last_leaf as usize) % 32).await,
+            Kind::Sqlite => flip_byte(&raw, &get, &set, key, (last_leaf as usize) % 32).await,
+        };
+        match store.verify_ledger(None).await.unwrap_err() {
+            StoreError::Tampered(Tampered::NodeHash {
+                level: l,
+                index: i,
+                first_leaf,
+                last_leaf: ll,
+            }) => {
+                assert_eq!((l, i), (level8, index), "node ({level}, {index})");
+                assert_eq!(ll, last_leaf as u64);
+                assert_eq!(first_leaf, index << level);
+            }
+            other => panic!("node ({level}, {index}): {other:?}"),
+        }
+        match db.kind {
+            Kind::Postgres => restore_node_pg(&raw, key, orig).await,
+            Kind::Sqlite => restore(&raw, &set, key, orig).await,
+        }
+    }
+    store.verify_ledger(Some(&checkpoint)).await.unwrap();
+
+    // A checkpoint from a larger log means leaves were removed; a different root means rewritten.
+    let ahead = RootHash::new(total as u64 + 1, *checkpoint.digest());
+    assert!(matches!(
+        store.verify_ledger(Some(&ahead)).await,
+        Err(StoreError::Tampered(Tampered::Truncated { checkpoint_size: 46, log_size: 45 }))
+    ));
+    let other = RootHash::new(10, *checkpoint.digest());
+    assert!(matches!(
+        store.verify_ledger(Some(&other)).await,
+        Err(StoreError::Tampered(Tampered::CheckpointMismatch { size: 10 }))
+    ));
+    // A removed leaf in the middle is named.
+    exec(&raw, "DELETE FROM ledger_leaves WHERE idx = 7").await.unwrap();
+    assert!(matches!(
+        store.verify_ledger(None).await,
+        Err(StoreError::Tampered(Tampered::MissingLeaf { index: 7 }))
+    ));
+    store.close().await;
+}
+
+async fn flip_node_pg(raw: &Raw, key: (i64, i64), at: usize) -> Vec<u8> {
+    let Raw::Postgres(p) = raw else { unreachable!() };
+    let level = key.1 as i32;
+    let row = sqlx::query("SELECT hash FROM ledger_nodes WHERE last_leaf = $1 AND level = $2")
+        .bind(key.0)
+        .bind(level)
+        .fetch_one(p)
+        .await
+        .unwrap();
+    let orig: Vec<u8> = row.get(0);
+    let mut bad = orig.clone();
+    bad[at % 32] ^= 0x01;
+    restore_node_pg(raw, key, bad).await;
+    orig
+}
+
+async fn restore_node_pg(raw: &Raw, key: (i64, i64), bytes: Vec<u8>) {
+    let Raw::Postgres(p) = raw else { unreachable!() };
+    sqlx::query("UPDATE ledger_nodes SET hash = $1 WHERE last_leaf = $2 AND level = $3")
+        .bind(bytes)
+        .bind(key.0)
+        .bind(key.1 as i32)
+        .execute(p)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_verify_names_the_first_altered_row() {
+    tamper(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_verify_names_the_first_altered_row() {
+    if let Some(db) = db::postgres("tamper").await {
+        tamper(db).await;
+    }
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_rejected() {
+    assert!(matches!(store::Store::connect("mysql://x").await, Err(StoreError::UnsupportedUrl(_))));
+}

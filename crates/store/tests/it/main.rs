@@ -1,0 +1,6 @@
+//! The store's one integration test binary. Every test runs on SQLite, and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set (and must, when `RIGHTSGATE_REQUIRE_POSTGRES=1`).
+
+mod db;
+mod ledger;
+mod tidy;
