@@ -19,7 +19,11 @@ pub(crate) struct Tally {
 }
 
 /// Screens one request from its exact bytes; `file` names it in errors.
-pub(crate) fn evaluate_bytes(file: &str, bytes: &[u8], ctx: &Context) -> Result<domain::Decision, Vec<InputError>> {
+pub(crate) fn evaluate_bytes(
+    file: &str,
+    bytes: &[u8],
+    ctx: &Context,
+) -> Result<domain::Decision, Vec<InputError>> {
     let request = Request::parse(file, bytes)?;
     rules::screen(&request, &rules::sha256_hex(bytes), ctx)
         .map_err(|e| vec![InputError::new(file, e.path, e.message)])

@@ -11,14 +11,19 @@ use rules::{Context, Source};
 /// Where the law packs are when `--lawpacks` is not given.
 pub(crate) const DEFAULT_LAWPACKS: &str = "lawpacks";
 
+/// The policy used when `--policy` is not given: the rights-respecting default shipped in `policies/`.
+pub(crate) const DEFAULT_POLICY: &str = "policies/default.toml";
+
 /// Every `*.toml` file of a directory, sorted by file name, with its bytes.
 pub(crate) fn read_lawpack_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, Vec<InputError>> {
     let shown = dir.display().to_string();
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| vec![InputError::new(&shown, "", format!("cannot read the law-pack directory: {e}"))])?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        vec![InputError::new(&shown, "", format!("cannot read the law-pack directory: {e}"))]
+    })?;
     let mut paths: Vec<PathBuf> = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| vec![InputError::new(&shown, "", format!("cannot list: {e}"))])?;
+        let entry =
+            entry.map_err(|e| vec![InputError::new(&shown, "", format!("cannot list: {e}"))])?;
         let path = entry.path();
         if path.extension().is_some_and(|x| x == "toml") && path.is_file() {
             paths.push(path);
@@ -26,12 +31,17 @@ pub(crate) fn read_lawpack_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, Vec
     }
     paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
     if paths.is_empty() {
-        return Err(vec![InputError::new(&shown, "", "no *.toml law packs, expected at least one")]);
+        return Err(vec![InputError::new(
+            &shown,
+            "",
+            "no *.toml law packs, expected at least one",
+        )]);
     }
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         let name = path.display().to_string();
-        let bytes = std::fs::read(&path).map_err(|e| vec![InputError::new(&name, "", format!("cannot read: {e}"))])?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| vec![InputError::new(&name, "", format!("cannot read: {e}"))])?;
         files.push((name, bytes));
     }
     Ok(files)
@@ -47,7 +57,11 @@ pub(crate) fn load_context(lawpacks: &Path, policy: &Path) -> Result<Context, Ve
         (p, l) => {
             let mut problems = Vec::new();
             if let Err(e) = p {
-                problems.push(InputError::new(&policy_name, "", format!("cannot read the policy: {e}")));
+                problems.push(InputError::new(
+                    &policy_name,
+                    "",
+                    format!("cannot read the policy: {e}"),
+                ));
             }
             if let Err(mut e) = l {
                 problems.append(&mut e);
@@ -55,6 +69,7 @@ pub(crate) fn load_context(lawpacks: &Path, policy: &Path) -> Result<Context, Ve
             return Err(problems);
         }
     };
-    let sources: Vec<Source<'_>> = packs.iter().map(|(n, b)| Source { name: n, bytes: b }).collect();
+    let sources: Vec<Source<'_>> =
+        packs.iter().map(|(n, b)| Source { name: n, bytes: b }).collect();
     rules::from_sources(Source { name: &policy_name, bytes: &policy_bytes }, &sources)
 }

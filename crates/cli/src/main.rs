@@ -3,11 +3,14 @@
 //! Exit codes: 0 success (whatever a decision's outcome), 1 an operational failure (IO, database),
 //! 2 invalid input (each problem on its own stderr line naming file, location and what was expected).
 
+mod bench;
 mod evaluate;
+mod gen;
 mod inputs;
 mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
 mod lawpack_cli;
+mod ledger_cli;
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -16,7 +19,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "rightsgate", version, about = "Human-rights screening for cross-border e-evidence requests")]
+#[command(
+    name = "rightsgate",
+    version,
+    about = "Human-rights screening for cross-border e-evidence requests"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,7 +37,7 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
         lawpacks: PathBuf,
         /// The policy file (rightsgate/policy/v1).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
         policy: PathBuf,
         /// Read one request per line from FILE (`-` for stdin) and print one decision per line.
         #[arg(long, value_name = "FILE|-", conflicts_with = "request")]
@@ -39,6 +46,39 @@ enum Command {
         #[arg(value_name = "REQUEST.json", required_unless_present = "jsonl")]
         request: Option<PathBuf>,
     },
+    /// Generate synthetic requests (JSON Lines) to the policy's state from the law packs, seeded.
+    Gen {
+        /// How many requests.
+        #[arg(long, default_value_t = 1000)]
+        n: usize,
+        /// Seed of the generator; the same seed gives the same requests.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Directory of law packs.
+        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        lawpacks: PathBuf,
+        /// The policy file (its `state` is the requested state).
+        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+        policy: PathBuf,
+    },
+    /// Benchmark screening: screen() alone, the evaluate --jsonl pipeline, and the parse/re-serialize baseline.
+    Bench {
+        /// How many generated requests.
+        #[arg(long, default_value_t = 100_000)]
+        n: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Timed rounds; the best is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Directory of law packs.
+        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        lawpacks: PathBuf,
+        /// The policy file.
+        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+        policy: PathBuf,
+    },
     /// List every screening rule with its effects and citations.
     Rules {
         /// Print JSON instead of Markdown.
@@ -46,6 +86,11 @@ enum Command {
         json: bool,
     },
     // HELPER-COMMANDS (helpers add their subcommand variants here)
+    /// The transparency ledger: keys, appends, signed checkpoints, proofs and verification.
+    Ledger {
+        #[command(subcommand)]
+        cmd: ledger_cli::LedgerCommand,
+    },
     /// Check, show and compare law packs.
     Lawpack {
         #[command(subcommand)]
@@ -64,8 +109,20 @@ fn main() -> ExitCode {
         Command::Evaluate { lawpacks, policy, jsonl, request } => {
             run_evaluate(&lawpacks, &policy, jsonl.as_deref(), request.as_deref(), &mut out)
         }
+        Command::Gen { n, seed, lawpacks, policy } => with_context(&lawpacks, &policy, |ctx| {
+            let packs: Vec<_> = ctx.lawpacks().collect();
+            for request in gen::requests(&packs, ctx.policy(), n, seed) {
+                serde_json::to_writer(&mut out, &request)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }),
+        Command::Bench { n, seed, rounds, lawpacks, policy } => {
+            with_context(&lawpacks, &policy, |ctx| bench::run(ctx, n, seed, rounds, &mut out))
+        }
         Command::Rules { json } => rules_cmd::run(json, &mut out).map(|()| ExitCode::SUCCESS),
         // HELPER-DISPATCH (helpers add their match arms here)
+        Command::Ledger { cmd } => ledger_cli::run(cmd, &mut out),
         Command::Lawpack { cmd } => lawpack_cli::run(cmd, &mut out, &mut std::io::stderr().lock()),
     };
     let flushed = out.flush();
@@ -81,6 +138,21 @@ fn fail(e: &anyhow::Error) -> ExitCode {
     // The process is ending; a failure to write the reason cannot be reported anywhere else.
     let _ = writeln!(err, "rightsgate: {e:#}");
     ExitCode::FAILURE
+}
+
+/// Loads the policy and law packs and runs `f`; invalid inputs exit 2 with one line per problem.
+fn with_context(
+    lawpacks: &std::path::Path,
+    policy: &std::path::Path,
+    f: impl FnOnce(&rules::Context) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    match inputs::load_context(lawpacks, policy) {
+        Ok(ctx) => f(&ctx).map(|()| ExitCode::SUCCESS),
+        Err(problems) => {
+            evaluate::report(&mut std::io::stderr().lock(), &problems)?;
+            Ok(ExitCode::from(INVALID))
+        }
+    }
 }
 
 fn run_evaluate(

@@ -1,5 +1,6 @@
 //! The decision format (`rightsgate/decision/v1`, JSON): what screening recommends for one request.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -37,15 +38,15 @@ pub struct Decision {
 #[serde(deny_unknown_fields)]
 pub struct Finding {
     /// The rule id.
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     /// What the finding does to the decision.
     pub effect: Effect,
     /// The legal texts the rule rests on.
-    pub citations: Vec<String>,
+    pub citations: Vec<Cow<'static, str>>,
     /// A message a reviewing lawyer can read without the code.
     pub message: String,
     /// The request facts relied on.
-    pub facts: BTreeMap<String, serde_json::Value>,
+    pub facts: BTreeMap<Cow<'static, str>, serde_json::Value>,
 }
 
 /// The scope granted for one data category.

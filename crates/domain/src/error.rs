@@ -160,6 +160,11 @@ pub fn read_json<T: serde::de::DeserializeOwned>(
     file: &str,
     bytes: &[u8],
 ) -> Result<T, InputError> {
+    // Valid input takes the fast path; only input that fails is read again with path tracking, so that the
+    // error can name the JSON path.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = match result {

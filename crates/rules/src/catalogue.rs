@@ -3,6 +3,7 @@
 //! `rightsgate rules`, the UI and `docs/rules.md` are generated from [`CATALOGUE`]; there is no second copy.
 //! Rule ids are stable: never renumbered, and a retired id stays reserved.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use domain::lawpack::Gravity;
@@ -35,18 +36,18 @@ pub struct Rule {
 pub(crate) struct Fired {
     pub(crate) effect: Effect,
     pub(crate) message: String,
-    pub(crate) facts: BTreeMap<String, Value>,
+    pub(crate) facts: BTreeMap<Cow<'static, str>, Value>,
 }
 
 fn fired<const N: usize>(
     effect: Effect,
     message: String,
-    facts: [(&str, Value); N],
+    facts: [(&'static str, Value); N],
 ) -> Option<Fired> {
     Some(Fired {
         effect,
         message,
-        facts: facts.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        facts: facts.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect(),
     })
 }
 
@@ -577,9 +578,18 @@ fn persecution_risk(a: &Analysis<'_>) -> Option<Fired> {
 
 /// The policy's screening terms that match the facts at the start of a word, in policy order.
 fn matched_terms<'c>(a: &Analysis<'c>) -> Vec<&'c str> {
-    let facts = a.request.facts.to_lowercase();
     let mut hits = vec![false; a.ctx.term_names.len()];
-    for m in a.ctx.terms.find_overlapping_iter(&facts) {
+    // ASCII facts need no lower-cased copy: the automaton folds ASCII case itself, and folding ASCII case never
+    // changes whether a character is a letter or digit. Other text is lower-cased as rules.md says.
+    let lowered;
+    let (automaton, facts) = match &a.ctx.terms_ascii {
+        Some(ascii) if a.request.facts.is_ascii() => (ascii, a.request.facts.as_str()),
+        _ => {
+            lowered = a.request.facts.to_lowercase();
+            (&a.ctx.terms, lowered.as_str())
+        }
+    };
+    for m in automaton.find_overlapping_iter(facts) {
         let at_word_start = facts
             .get(..m.start())
             .and_then(|before| before.chars().next_back())

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use domain::lawpack::{Gravity, Offence};
 use domain::vocab::{Activity, InternetFreedom, Measure, Profile};
 use domain::{InputError, LawPack, Policy};
@@ -15,6 +15,8 @@ pub struct Context {
     pub(crate) policy: Policy,
     pub(crate) packs: BTreeMap<String, Pack>,
     pub(crate) terms: AhoCorasick,
+    /// The same patterns folding ASCII case, for ASCII facts; `None` when some term is not ASCII.
+    pub(crate) terms_ascii: Option<AhoCorasick>,
     // INVARIANT: `term_names[i]` is the policy term whose lower-cased form is pattern i of `terms`.
     pub(crate) term_names: Vec<String>,
     pub(crate) policy_sha256: String,
@@ -104,11 +106,17 @@ pub fn prepare(
             term_names.push(term.trim().to_owned());
         }
     }
-    let terms = AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .build(&patterns)
-        .map_err(|e| PrepareError::Terms(e.to_string()))?;
-    Ok(Context { policy, packs, terms, term_names, policy_sha256, lawpacks_sha256 })
+    let build = |ascii_fold: bool| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .ascii_case_insensitive(ascii_fold)
+            .build(&patterns)
+            .map_err(|e| PrepareError::Terms(e.to_string()))
+    };
+    let terms = build(false)?;
+    let terms_ascii = if patterns.iter().all(|p| p.is_ascii()) { Some(build(true)?) } else { None };
+    Ok(Context { policy, packs, terms, terms_ascii, term_names, policy_sha256, lawpacks_sha256 })
 }
 
 fn offence_facts(o: &Offence, policy: &Policy, q_codes: &[(String, String)]) -> OffenceFacts {

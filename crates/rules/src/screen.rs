@@ -54,9 +54,9 @@ pub fn screen(
     for rule in CATALOGUE {
         if let Some(fired) = (rule.check)(&analysis) {
             findings.push(Finding {
-                rule: rule.id.to_owned(),
+                rule: rule.id.into(),
                 effect: fired.effect,
-                citations: rule.citations.iter().map(|c| (*c).to_owned()).collect(),
+                citations: rule.citations.iter().map(|c| (*c).into()).collect(),
                 message: fired.message,
                 facts: fired.facts,
             });

@@ -83,7 +83,11 @@ fn missing_penalty_without_life_or_death() {
 
 #[test]
 fn wrong_types() {
-    check("max_years = 20", "max_years = \"twenty\"", "line 20: offences[0].max_years: invalid type: string \"twenty\", expected a number");
+    check(
+        "max_years = 20",
+        "max_years = \"twenty\"",
+        "line 20: offences[0].max_years: invalid type: string \"twenty\", expected a number",
+    );
     check("convention_108_plus = false", "convention_108_plus = \"no\"", "invalid type");
 }
 

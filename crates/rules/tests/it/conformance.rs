@@ -86,7 +86,7 @@ fn run_dir(
         let request = Request::parse(&name, &bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let decision = screen(&request, &rules::sha256_hex(&bytes), &ctx)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let fired: BTreeSet<&str> = decision.findings.iter().map(|f| f.rule.as_str()).collect();
+        let fired: BTreeSet<&str> = decision.findings.iter().map(|f| &*f.rule).collect();
         let mut problems = Vec::new();
         if decision.outcome != case.expect.outcome {
             problems

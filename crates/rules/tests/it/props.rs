@@ -176,7 +176,7 @@ proptest! {
                 let a = serde_json::to_vec(&decision).unwrap();
                 let b = serde_json::to_vec(&second.unwrap()).unwrap();
                 prop_assert_eq!(a, b);
-                let ids: Vec<&str> = decision.findings.iter().map(|f| f.rule.as_str()).collect();
+                let ids: Vec<&str> = decision.findings.iter().map(|f| &*f.rule).collect();
                 let mut sorted = ids.clone();
                 sorted.sort();
                 sorted.dedup();

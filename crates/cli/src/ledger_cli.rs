@@ -1,0 +1,351 @@
+//! `rightsgate ledger`: keys, appends, signed checkpoints, proofs and full verification of the
+//! transparency ledger, printing JSON with stable field names (hashes in lowercase hex).
+//!
+//! Exit codes: 0 success, 1 an operational failure, 2 invalid input (a key or checkpoint file),
+//! 3 `verify` found the stored ledger altered (the first bad index is named on stdout and stderr).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use ledger::{Checkpoint, NoteSigner, RootHash, VerifierKey};
+use serde_json::json;
+use store::{Store, StoreError};
+
+/// Exit code when `verify` finds the ledger altered.
+const TAMPERED: u8 = 3;
+/// Exit code for an invalid key or checkpoint file.
+const INVALID: u8 = 2;
+/// Leaves per transaction for `append`.
+const APPEND_BATCH: usize = 10_000;
+/// The origin line when none is given.
+const DEFAULT_ORIGIN: &str = "rightsgate/ledger";
+
+/// The `ledger` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum LedgerCommand {
+    /// Generate an Ed25519 signing key (written with 0600 permissions) and print its note verifier key.
+    Keygen {
+        /// Where to write the private key; an existing file is never overwritten.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The key name, normally the checkpoint origin (the deployment's name).
+        #[arg(long, value_name = "NAME", default_value = DEFAULT_ORIGIN)]
+        origin: String,
+    },
+    /// Append raw leaves, one per line of FILE (for testing), in batched transactions.
+    Append {
+        /// Database URL: `sqlite://PATH?mode=rwc` or `postgres://...`.
+        #[arg(long, value_name = "URL")]
+        db: String,
+        /// One leaf per line (`-` for stdin); the line's bytes without the newline are the leaf.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print the current checkpoint as a signed note (unsigned body if no key is given).
+    Checkpoint {
+        /// Database URL.
+        #[arg(long, value_name = "URL")]
+        db: String,
+        /// The private key file written by `keygen`.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// The origin line; defaults to the key's name.
+        #[arg(long, value_name = "NAME")]
+        origin: Option<String>,
+    },
+    /// Print the inclusion proof of one leaf.
+    Prove {
+        /// Database URL.
+        #[arg(long, value_name = "URL")]
+        db: String,
+        /// The leaf index.
+        #[arg(long, value_name = "N")]
+        index: u64,
+        /// The tree size to prove against; defaults to the current size.
+        #[arg(long, value_name = "S")]
+        size: Option<u64>,
+    },
+    /// Print the consistency proof between two tree sizes.
+    Consistency {
+        /// Database URL.
+        #[arg(long, value_name = "URL")]
+        db: String,
+        /// The older tree size.
+        #[arg(long, value_name = "M")]
+        old: u64,
+        /// The newer tree size; defaults to the current size.
+        #[arg(long, value_name = "N")]
+        new: Option<u64>,
+    },
+    /// Recompute the whole tree from the stored leaves, check every stored hash and a saved checkpoint.
+    Verify {
+        /// Database URL.
+        #[arg(long, value_name = "URL")]
+        db: String,
+        /// A checkpoint saved earlier (signed note or bare body); the log must still extend it.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// Also check the checkpoint's signature with this note verifier key.
+        #[arg(long, value_name = "VKEY", requires = "checkpoint")]
+        verifier_key: Option<String>,
+    },
+}
+
+/// Runs one `ledger` subcommand, writing JSON (or the note or key) to `out`.
+pub(crate) fn run(cmd: LedgerCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if let LedgerCommand::Keygen { out: path, origin } = &cmd {
+        return keygen(path, origin, out);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run_async(cmd, out))
+}
+
+async fn run_async(cmd: LedgerCommand, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    match cmd {
+        LedgerCommand::Keygen { out: path, origin } => keygen(&path, &origin, out),
+        LedgerCommand::Append { db, file } => {
+            let store = connect(&db).await?;
+            let (appended, root) = append(&store, &file).await?;
+            write_json(
+                out,
+                &json!({"appended": appended, "tree_size": root.size(), "root_hash": root.digest().to_string()}),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Checkpoint { db, key, origin } => {
+            let signer = match key {
+                Some(path) => match read_signer(&path)? {
+                    Ok(s) => Some(s),
+                    Err(code) => return Ok(code),
+                },
+                None => None,
+            };
+            let origin = origin
+                .or_else(|| signer.as_ref().map(|s| s.name().to_owned()))
+                .unwrap_or_else(|| DEFAULT_ORIGIN.to_owned());
+            let store = connect(&db).await?;
+            let size = store.tree_size().await?;
+            let root = store.root_at(size).await?;
+            let checkpoint = match Checkpoint::new(&origin, root) {
+                Ok(c) => c,
+                Err(e) => return invalid(&format!("origin `{origin}`: {e}")),
+            };
+            let text = match &signer {
+                Some(s) => checkpoint.sign(s).context("signing the checkpoint")?,
+                None => checkpoint.body(),
+            };
+            out.write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Prove { db, index, size } => {
+            let store = connect(&db).await?;
+            let size = match size {
+                Some(s) => s,
+                None => store.tree_size().await?,
+            };
+            let p = store
+                .inclusion_proof(index, size)
+                .await
+                .with_context(|| format!("proving leaf `{index}` in tree size `{size}`"))?;
+            write_json(
+                out,
+                &json!({
+                    "leaf_index": index,
+                    "tree_size": size,
+                    "leaf_hash": p.leaf_hash.to_string(),
+                    "root_hash": p.root.digest().to_string(),
+                    "hashes": p.proof.hashes().iter().map(ToString::to_string).collect::<Vec<_>>(),
+                }),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Consistency { db, old, new } => {
+            let store = connect(&db).await?;
+            let new = match new {
+                Some(n) => n,
+                None => store.tree_size().await?,
+            };
+            let p = store
+                .consistency_proof(old, new)
+                .await
+                .with_context(|| format!("proving consistency from `{old}` to `{new}`"))?;
+            write_json(
+                out,
+                &json!({
+                    "old_size": old,
+                    "new_size": new,
+                    "old_root": p.old_root.digest().to_string(),
+                    "new_root": p.new_root.digest().to_string(),
+                    "hashes": p.proof.hashes().iter().map(ToString::to_string).collect::<Vec<_>>(),
+                }),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Verify { db, checkpoint, verifier_key } => {
+            let saved = match checkpoint {
+                Some(path) => match read_checkpoint(&path, verifier_key.as_deref())? {
+                    Ok(c) => Some(c),
+                    Err(code) => return Ok(code),
+                },
+                None => None,
+            };
+            let store = connect(&db).await?;
+            match store.verify_ledger(saved.as_ref().map(Checkpoint::root)).await {
+                Ok(report) => {
+                    write_json(
+                        out,
+                        &json!({
+                            "ok": true,
+                            "tree_size": report.root.size(),
+                            "root_hash": report.root.digest().to_string(),
+                            "nodes_checked": report.nodes_checked,
+                            "checkpoint_size": saved.as_ref().map(|c| c.root().size()),
+                        }),
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(StoreError::Tampered(t)) => {
+                    write_json(
+                        out,
+                        &json!({"ok": false, "first_bad_index": t.first_bad_index(), "error": t.to_string()}),
+                    )?;
+                    // The process is about to exit non-zero; stderr carries the same reason.
+                    let _ = writeln!(
+                        std::io::stderr().lock(),
+                        "rightsgate: ledger verify failed at index {}: {t}",
+                        t.first_bad_index()
+                    );
+                    Ok(ExitCode::from(TAMPERED))
+                }
+                Err(e) => Err(e).context("verifying the ledger"),
+            }
+        }
+    }
+}
+
+async fn connect(url: &str) -> anyhow::Result<Store> {
+    Store::connect(url)
+        .await
+        .with_context(|| format!("opening the ledger database `{}`", redact(url)))
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn append(store: &Store, file: &Path) -> anyhow::Result<(u64, RootHash)> {
+    let reader: Box<dyn BufRead> = if file == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let f =
+            std::fs::File::open(file).with_context(|| format!("opening `{}`", file.display()))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    let mut batch: Vec<Vec<u8>> = Vec::with_capacity(APPEND_BATCH);
+    let mut appended = 0u64;
+    let mut root = store.root_at(store.tree_size().await?).await?;
+    for line in reader.split(b'\n') {
+        let mut line = line.with_context(|| format!("reading `{}`", file.display()))?;
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        batch.push(line);
+        if batch.len() == APPEND_BATCH {
+            root = store.append_leaves(&batch).await.context("appending leaves")?;
+            appended += batch.len() as u64;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        root = store.append_leaves(&batch).await.context("appending leaves")?;
+        appended += batch.len() as u64;
+    }
+    Ok((appended, root))
+}
+
+fn keygen(path: &Path, origin: &str, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    use rand::RngCore as _;
+    let mut seed = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut seed);
+    let signer = match NoteSigner::from_seed(origin, seed) {
+        Ok(s) => s,
+        Err(e) => return invalid(&e.to_string()),
+    };
+    write_private(path, &signer.to_private_string())?;
+    writeln!(out, "{}", signer.verifier())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a secret to a new file that only the owner can read.
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).with_context(|| {
+        format!("creating key file `{}` (it must not exist yet)", path.display())
+    })?;
+    writeln!(f, "{contents}").with_context(|| format!("writing `{}`", path.display()))?;
+    f.sync_all().with_context(|| format!("syncing `{}`", path.display()))?;
+    Ok(())
+}
+
+fn read_signer(path: &Path) -> anyhow::Result<Result<NoteSigner, ExitCode>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading key `{}`", path.display()))?;
+    match text.trim().parse::<NoteSigner>() {
+        Ok(s) => Ok(Ok(s)),
+        Err(e) => invalid(&format!("key `{}`: {e}", path.display())).map(Err),
+    }
+}
+
+fn read_checkpoint(
+    path: &Path,
+    vkey: Option<&str>,
+) -> anyhow::Result<Result<Checkpoint, ExitCode>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading checkpoint `{}`", path.display()))?;
+    let parsed = match vkey {
+        Some(k) => match k.parse::<VerifierKey>() {
+            Ok(k) => Checkpoint::from_signed_note(&text, &k),
+            Err(e) => return invalid(&format!("verifier key: {e}")).map(Err),
+        },
+        // The operator's own saved checkpoint: a signed note or a bare body.
+        None => Checkpoint::from_note_unverified(&text).or_else(|_| Checkpoint::parse_body(&text)),
+    };
+    match parsed {
+        Ok(c) => Ok(Ok(c)),
+        Err(e) => invalid(&format!("checkpoint `{}`: {e}", path.display())).map(Err),
+    }
+}
+
+/// Reports invalid input on stderr and returns exit code 2.
+fn invalid(msg: &str) -> anyhow::Result<ExitCode> {
+    // The process is about to exit 2; stderr is the only place to say why.
+    let _ = writeln!(std::io::stderr().lock(), "rightsgate: {msg}");
+    Ok(ExitCode::from(INVALID))
+}
+
+fn write_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
