@@ -1,3 +1,5 @@
 //! Integration tests of the `rightsgate` binary: direct calls where the logic is a library function, `assert_cmd` for exit codes.
 
+mod evaluate;
 mod lawpack;
+mod tidy;
