@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use aho_corasick::{automaton::OverlappingState, Anchored, Input};
 use domain::lawpack::Gravity;
 use domain::vocab::{
     AuthorizationKind, Category, DeathPenalty, Effect, Instrument, Measure, Threat, TreatyStatus,
@@ -589,16 +590,24 @@ fn matched_terms<'c>(a: &Analysis<'c>) -> Vec<&'c str> {
             (&a.ctx.terms, lowered.as_str())
         }
     };
-    for m in automaton.find_overlapping_iter(facts) {
-        let at_word_start = facts
-            .get(..m.start())
-            .and_then(|before| before.chars().next_back())
-            .is_none_or(|c| !c.is_alphanumeric());
-        if at_word_start {
-            if let Some(hit) = hits.get_mut(m.pattern().as_usize()) {
-                *hit = true;
+    // Only matches that start a word count. Each word start is first checked against the set of the terms'
+    // first two bytes, which rules out almost every position; the automaton then runs anchored at the few
+    // positions left, instead of scanning every byte of the facts.
+    let bytes = facts.as_bytes();
+    let mut previous_is_word = false;
+    for (i, c) in facts.char_indices() {
+        if !previous_is_word && a.ctx.term_starts.may_start_at(bytes, i) {
+            let input = Input::new(facts).span(i..facts.len()).anchored(Anchored::Yes);
+            let mut state = OverlappingState::start();
+            loop {
+                automaton.find_overlapping(input.clone(), &mut state);
+                let Some(m) = state.get_match() else { break };
+                if let Some(hit) = hits.get_mut(m.pattern().as_usize()) {
+                    *hit = true;
+                }
             }
         }
+        previous_is_word = c.is_alphanumeric();
     }
     a.ctx.term_names.iter().zip(hits).filter(|(_, hit)| *hit).map(|(t, _)| t.as_str()).collect()
 }

@@ -19,6 +19,7 @@ pub struct Context {
     pub(crate) terms_ascii: Option<AhoCorasick>,
     // INVARIANT: `term_names[i]` is the policy term whose lower-cased form is pattern i of `terms`.
     pub(crate) term_names: Vec<String>,
+    pub(crate) term_starts: TermStarts,
     pub(crate) policy_sha256: String,
     pub(crate) lawpacks_sha256: String,
 }
@@ -110,13 +111,24 @@ pub fn prepare(
         AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::DFA))
+            .start_kind(aho_corasick::StartKind::Anchored)
             .ascii_case_insensitive(ascii_fold)
             .build(&patterns)
             .map_err(|e| PrepareError::Terms(e.to_string()))
     };
     let terms = build(false)?;
     let terms_ascii = if patterns.iter().all(|p| p.is_ascii()) { Some(build(true)?) } else { None };
-    Ok(Context { policy, packs, terms, terms_ascii, term_names, policy_sha256, lawpacks_sha256 })
+    let term_starts = TermStarts::new(&patterns);
+    Ok(Context {
+        policy,
+        packs,
+        terms,
+        terms_ascii,
+        term_names,
+        term_starts,
+        policy_sha256,
+        lawpacks_sha256,
+    })
 }
 
 fn offence_facts(o: &Offence, policy: &Policy, q_codes: &[(String, String)]) -> OffenceFacts {
@@ -141,6 +153,58 @@ fn offence_facts(o: &Offence, policy: &Policy, q_codes: &[(String, String)]) -> 
         .cloned()
         .collect();
     OffenceFacts { gravity, protected_tags, protected_codes, in_scope, dual_with, review_codes }
+}
+
+/// The first two bytes (ASCII case folded) of every screening term, as a 65,536-bit set: a quick test that
+/// rules out the positions where no term can start.
+#[derive(Clone)]
+pub(crate) struct TermStarts {
+    bits: Vec<u64>,
+    // INVARIANT: true when some term is shorter than two bytes, so that every position is a candidate.
+    short: bool,
+}
+
+impl std::fmt::Debug for TermStarts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TermStarts").field("short", &self.short).finish_non_exhaustive()
+    }
+}
+
+impl TermStarts {
+    fn new(patterns: &[String]) -> Self {
+        let mut bits = vec![0u64; 1024];
+        let mut short = false;
+        for p in patterns {
+            match p.as_bytes() {
+                [a, b, ..] => {
+                    let k = key(*a, *b);
+                    if let Some(word) = bits.get_mut(k / 64) {
+                        *word |= 1 << (k % 64);
+                    }
+                }
+                _ => short = true,
+            }
+        }
+        TermStarts { bits, short }
+    }
+
+    /// Whether some term may start at byte `i` of `text`.
+    pub(crate) fn may_start_at(&self, text: &[u8], i: usize) -> bool {
+        if self.short {
+            return true;
+        }
+        match (text.get(i), text.get(i + 1)) {
+            (Some(&a), Some(&b)) => {
+                let k = key(a, b);
+                self.bits.get(k / 64).is_some_and(|word| word & (1 << (k % 64)) != 0)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn key(a: u8, b: u8) -> usize {
+    (usize::from(a.to_ascii_lowercase()) << 8) | usize::from(b.to_ascii_lowercase())
 }
 
 /// compatible(c, d) of rules.md: one code is a prefix of the other and the shorter has at least 4 digits.

@@ -254,3 +254,74 @@ fn arbitrary_json() -> impl Strategy<Value = serde_json::Value> {
         ]
     })
 }
+
+/// The terms a naive reading of rules.md finds: lower-case both, and accept a match at the start of the text
+/// or after a character that is not a letter or digit.
+fn naive_terms(policy: &Policy, facts: &str) -> Vec<String> {
+    let lower = facts.to_lowercase();
+    let mut found: Vec<String> = Vec::new();
+    for term in &policy.screening_terms {
+        let t = term.trim().to_lowercase();
+        let hit = lower.char_indices().any(|(p, _)| {
+            lower[p..].starts_with(&t)
+                && lower[..p].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+        });
+        if hit && !found.contains(&term.trim().to_owned()) {
+            found.push(term.trim().to_owned());
+        }
+    }
+    found
+}
+
+fn facts_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        select(vec![
+            "protest",
+            "Protesters",
+            "counterprotest",
+            "consultant",
+            "insult",
+            "INSULT",
+            "human rights",
+            "human  rights",
+            "journalist",
+            "ex-journalist",
+            "blogger",
+            "xblogger",
+            "1blogger",
+            "éblogger",
+            "Blasphemy",
+            "same-sex",
+            "Fake News",
+            "rumour",
+            "İnsult",
+            "ßatire",
+            "satire",
+            "Ωpetition",
+            "petition",
+            "…petition",
+            "_activist",
+        ])
+        .prop_map(str::to_owned),
+        "[ ,.;:!?\\-_/()0-9a-zA-ZéÉßİΩ…\u{3000}]{0,6}",
+    ];
+    proptest::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #[test]
+    fn screening_terms_match_exactly_at_word_starts(facts in facts_text()) {
+        let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/cases/001-fraud-approve.json")).unwrap();
+        let case: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        let mut request: Request = serde_json::from_value(case["request"].clone()).unwrap();
+        request.facts = facts.clone();
+        let decision = screen(&request, "00", ctx()).unwrap();
+        let got: Vec<String> = decision
+            .findings
+            .iter()
+            .find(|f| f.rule == "persecution-risk")
+            .map(|f| serde_json::from_value(f.facts["terms"].clone()).unwrap())
+            .unwrap_or_default();
+        prop_assert_eq!(got, naive_terms(ctx().policy(), &facts), "facts: {:?}", facts);
+    }
+}
