@@ -78,8 +78,8 @@ pub(crate) fn evaluate_jsonl(
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let name = format!("{file}: line {number}");
-        match evaluate_bytes(&name, bytes, ctx) {
+        // The file name is only needed in errors, so it is only formatted for them.
+        match evaluate_bytes("", bytes, ctx) {
             Ok(decision) => {
                 buf.clear();
                 serde_json::to_writer(&mut buf, &decision).context("serializing a decision")?;
@@ -87,7 +87,10 @@ pub(crate) fn evaluate_jsonl(
                 out.write_all(&buf).context("writing decisions")?;
                 tally.decided += 1;
             }
-            Err(problems) => {
+            Err(mut problems) => {
+                for problem in &mut problems {
+                    problem.file = format!("{file}: line {number}");
+                }
                 report(err, &problems)?;
                 tally.invalid += 1;
             }
