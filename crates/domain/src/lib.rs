@@ -10,11 +10,13 @@
 )]
 #![warn(missing_docs)]
 
+pub mod case;
 pub mod day;
 pub mod decision;
 pub mod error;
 pub mod iccs;
 pub mod lawpack;
+pub mod leaf;
 pub mod policy;
 pub mod request;
 pub mod vocab;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::case::Deadlines;
 use crate::error::{locate, read_toml, InputError};
 use crate::vocab::{Activity, Category, InternetFreedom, Measure, Profile};
 
@@ -54,6 +55,9 @@ pub struct Policy {
     pub min_years: MinYears,
     /// Longest window per category and intrusive measure; 0 = no limit.
     pub max_period_days: MaxPeriodDays,
+    /// Case deadlines (an optional extension of version 1; absent = the defaults of [`Deadlines`]).
+    #[serde(default)]
+    pub deadlines: Deadlines,
 }
 
 /// Least offence gravity (max_years) for each data category and intrusive measure.
