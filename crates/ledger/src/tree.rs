@@ -94,6 +94,18 @@ impl MemoryTree {
         Self { levels: Vec::new() }
     }
 
+    /// An empty tree with room for `leaves` leaves and their interior nodes, for bulk loads.
+    #[must_use]
+    pub fn with_capacity(leaves: usize) -> Self {
+        let mut levels = Vec::new();
+        let mut n = leaves;
+        while n > 0 {
+            levels.push(Vec::with_capacity(n));
+            n /= 2;
+        }
+        Self { levels }
+    }
+
     /// Appends a leaf (its bytes are hashed, not kept) and returns its index.
     pub fn push(&mut self, leaf: &[u8]) -> u64 {
         self.push_hash(leaf_hash(leaf))

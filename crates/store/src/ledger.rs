@@ -490,11 +490,14 @@ macro_rules! ledger_queries {
     };
 }
 
-mod sqlite {
+/// SQLite queries; `append` can run inside a caller's `BEGIN IMMEDIATE` transaction.
+pub(crate) mod sqlite {
     ledger_queries!(sqlx::Sqlite, sqlx::SqliteConnection);
 }
 
-mod postgres {
+/// PostgreSQL queries; `append` can run inside a caller's transaction that holds
+/// `LOCK TABLE ledger_leaves IN EXCLUSIVE MODE`.
+pub(crate) mod postgres {
     ledger_queries!(sqlx::Postgres, sqlx::PgConnection);
 }
 

@@ -14,7 +14,7 @@ const BIG: u64 = (1 << 20) + 4097;
 fn big() -> &'static MemoryTree {
     static TREE: OnceLock<MemoryTree> = OnceLock::new();
     TREE.get_or_init(|| {
-        let mut t = MemoryTree::new();
+        let mut t = MemoryTree::with_capacity(BIG as usize);
         for i in 0..BIG {
             t.push(&i.to_le_bytes());
         }
