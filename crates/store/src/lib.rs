@@ -12,9 +12,15 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+mod cases;
 mod ledger;
+mod seal;
 
+pub use crate::cases::{
+    Act, Actor, CaseView, Filter, Intake, Received, Summary, TimelineEntry, DUPLICATE_WINDOW_DAYS,
+};
 pub use crate::ledger::{Consistency, Inclusion, Tampered, VerifyReport};
+pub use crate::seal::{Sealer, KEY_LEN};
 
 /// A handle on the database: cheap to clone, shared by every request.
 #[derive(Clone)]
@@ -52,6 +58,26 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error: {0}")]
     Backend(sqlx::Error),
+    /// The event is not allowed in the case's state.
+    #[error("{0}")]
+    Transition(#[from] domain::case::TransitionError),
+    /// The four-eyes rule refuses the decision.
+    #[error("{0}")]
+    FourEyes(#[from] domain::case::FourEyesError),
+    /// The role may not take the action.
+    #[error("a `{role}` may not `{action}`")]
+    Forbidden {
+        /// The actor's role.
+        role: domain::case::Role,
+        /// What they tried.
+        action: &'static str,
+    },
+    /// Sealing or opening personal data failed.
+    #[error("{0}")]
+    Crypto(String),
+    /// A stored row cannot be read back.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -2,5 +2,6 @@
 //! `TEST_DATABASE_URL` is set (and must, when `RIGHTSGATE_REQUIRE_POSTGRES=1`).
 
 mod db;
+mod story;
 mod ledger;
 mod tidy;

@@ -1,0 +1,886 @@
+//! Cases: intake of screened requests, the workflow actions of people, purge of personal data, and reads.
+//!
+//! Every state change is appended to the ledger in the same database transaction as the change itself, so the
+//! ledger and the case tables can never disagree. Personal data (the request as received, the screening
+//! decision, names in event details) is sealed with XChaCha20-Poly1305 under the deployment's key; the ledger
+//! only ever sees the non-personal metadata of `domain::leaf` and a salted commitment.
+
+use std::collections::BTreeMap;
+
+use domain::case::{check_four_eyes, Action, CaseState, Event, Resolution, Role, Sign};
+use domain::decision::Grant;
+use domain::leaf::{self, Leaf};
+use domain::vocab::{Category, Measure, Outcome};
+use domain::{Decision, Request};
+use sqlx::{QueryBuilder, Row};
+use time::OffsetDateTime;
+
+use crate::seal::Sealer;
+use crate::{Backend, Store, StoreError};
+
+/// How long an open case with an overlapping identifier counts as a duplicate.
+pub const DUPLICATE_WINDOW_DAYS: i64 = 90;
+
+/// One screened request to take in.
+#[derive(Debug, Clone, Copy)]
+pub struct Intake<'a> {
+    /// The request as read.
+    pub request: &'a Request,
+    /// Its exact bytes (their digest is in the decision).
+    pub bytes: &'a [u8],
+    /// Screening's decision.
+    pub decision: &'a Decision,
+    /// ICCS sections of the resolved offences, sorted, without repeats.
+    pub offence_sections: &'a [String],
+    /// When the case is due.
+    pub due: OffsetDateTime,
+    /// When it was taken in.
+    pub now: OffsetDateTime,
+    /// Who took it in.
+    pub actor: &'a str,
+}
+
+/// What intake did with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// A new case.
+    New {
+        /// The case id.
+        id: String,
+        /// An open case from the same authority with an overlapping identifier, received within 90 days.
+        duplicate_of: Option<String>,
+    },
+    /// The authority's reference was already stored: nothing was written.
+    AlreadyStored {
+        /// The existing case.
+        id: String,
+    },
+}
+
+/// What a person does to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Act {
+    /// Take the case for review.
+    StartReview,
+    /// Ask the requester for information.
+    RequestInformation,
+    /// The requester answered.
+    InformationReceived,
+    /// Consult the requesting state (before any refusal).
+    OpenConsultation,
+    /// Decide. A second, different approver and a reason are needed where the four-eyes rule says so.
+    Decide {
+        /// What is decided.
+        resolution: Resolution,
+        /// The second approver, where needed.
+        second_approver: Option<String>,
+        /// Why the decision departs from the recommendation, where it does.
+        reason: Option<String>,
+    },
+    /// Record what was disclosed.
+    Execute {
+        /// Per category and window.
+        disclosed: Vec<Grant>,
+    },
+    /// Close the case.
+    Close,
+}
+
+impl Act {
+    fn event(&self) -> Event {
+        match self {
+            Act::StartReview => Event::ReviewStarted,
+            Act::RequestInformation => Event::InformationRequested,
+            Act::InformationReceived => Event::InformationReceived,
+            Act::OpenConsultation => Event::ConsultationOpened,
+            Act::Decide { resolution, .. } => Event::Decided(*resolution),
+            Act::Execute { .. } => Event::Executed,
+            Act::Close => Event::Closed,
+        }
+    }
+}
+
+/// Who acts.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// The account name.
+    pub name: &'a str,
+    /// Their role.
+    pub role: Role,
+}
+
+/// A case as listed: non-personal columns only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// The case id.
+    pub id: String,
+    /// Requesting state.
+    pub requesting_state: String,
+    /// The requesting authority.
+    pub authority: String,
+    /// The authority's reference.
+    pub reference: String,
+    /// The measure.
+    pub measure: String,
+    /// The urgency.
+    pub urgency: String,
+    /// Screening's recommendation.
+    pub recommended: String,
+    /// Where the case is.
+    pub state: CaseState,
+    /// When it was received.
+    pub received_at: OffsetDateTime,
+    /// When it is due.
+    pub due_at: OffsetDateTime,
+    /// A possible duplicate.
+    pub duplicate_of: Option<String>,
+    /// Whether personal data was purged.
+    pub purged: bool,
+}
+
+/// One event of a case's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// Event number within the case.
+    pub seq: u64,
+    /// When.
+    pub at: OffsetDateTime,
+    /// The event's name.
+    pub event: String,
+    /// The state after it.
+    pub state: String,
+    /// Who.
+    pub actor: String,
+    /// In which role.
+    pub role: String,
+    /// The ledger leaf that records it.
+    pub leaf_index: u64,
+    /// Unsealed detail (second approver, reason), when not purged.
+    pub detail: Option<serde_json::Value>,
+}
+
+/// A case with its personal data opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseView {
+    /// The listed columns.
+    pub summary: Summary,
+    /// The request bytes as received, unless purged.
+    pub request: Option<Vec<u8>>,
+    /// Screening's decision, unless purged.
+    pub decision: Option<Decision>,
+    /// Every event, in order.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// What may be listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only cases in this state.
+    pub state: Option<CaseState>,
+    /// Only open cases.
+    pub open_only: bool,
+    /// Only from this requesting state.
+    pub requesting_state: Option<String>,
+    /// At most this many (default 100).
+    pub limit: Option<u32>,
+}
+
+const OPEN_STATES: &[&str] =
+    &["received", "screened", "in_review", "information_requested", "consultation"];
+
+/// The sealed personal part of a case.
+fn sealed_case(
+    sealer: &Sealer,
+    id: &str,
+    intake: &Intake<'_>,
+    salt: &[u8; 32],
+) -> Result<Vec<u8>, StoreError> {
+    let body = serde_json::json!({
+        "request": String::from_utf8_lossy(intake.bytes),
+        "decision": intake.decision,
+        "salt": hex::encode(salt),
+    });
+    let plain = serde_json::to_vec(&body).map_err(|e| StoreError::Crypto(e.to_string()))?;
+    sealer.seal(&plain, id.as_bytes())
+}
+
+fn commitment(salt: &[u8; 32], bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(bytes);
+    hex::encode(h.finalize())
+}
+
+fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn from_unix(s: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn new_case_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("c-{}", hex::encode(bytes))
+}
+
+fn new_salt() -> [u8; 32] {
+    use rand::RngCore;
+    let mut salt = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    salt
+}
+
+/// A prepared new case: rows and leaves, built before the transaction opens.
+pub(crate) struct Prepared {
+    id: String,
+    state_key: (String, String, String),
+    idents: Vec<[u8; 32]>,
+    sealed: Vec<u8>,
+    commitment: String,
+    received_leaf_meta: BTreeMap<String, serde_json::Value>,
+    screened_leaf_meta: BTreeMap<String, serde_json::Value>,
+}
+
+macro_rules! case_queries {
+    ($db:ty, $conn:ty, $ledger:path) => {
+        use super::*;
+        use $ledger as ledger_sql;
+
+        async fn existing(
+            conn: &mut $conn,
+            key: &(String, String, String),
+        ) -> Result<Option<String>, StoreError> {
+            let row = QueryBuilder::<$db>::new("SELECT id FROM cases WHERE requesting_state = ")
+                .push_bind(key.0.clone())
+                .push(" AND authority = ")
+                .push_bind(key.1.clone())
+                .push(" AND reference = ")
+                .push_bind(key.2.clone())
+                .build()
+                .fetch_optional(&mut *conn)
+                .await?;
+            Ok(match row {
+                Some(r) => Some(r.try_get(0)?),
+                None => None,
+            })
+        }
+
+        async fn duplicate(
+            conn: &mut $conn,
+            p: &Prepared,
+            since: i64,
+        ) -> Result<Option<String>, StoreError> {
+            if p.idents.is_empty() {
+                return Ok(None);
+            }
+            let mut qb = QueryBuilder::<$db>::new(
+                "SELECT c.id FROM case_identifiers i JOIN cases c ON c.id = i.case_id WHERE i.ident_key IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for k in &p.idents {
+                sep.push_bind(k.to_vec());
+            }
+            qb.push(") AND c.requesting_state = ")
+                .push_bind(p.state_key.0.clone())
+                .push(" AND c.authority = ")
+                .push_bind(p.state_key.1.clone())
+                .push(" AND c.received_at >= ")
+                .push_bind(since)
+                .push(" AND c.state IN (");
+            let mut sep = qb.separated(", ");
+            for s in OPEN_STATES {
+                sep.push_bind(*s);
+            }
+            qb.push(") ORDER BY c.received_at, c.id LIMIT 1");
+            let row = qb.build().fetch_optional(&mut *conn).await?;
+            Ok(match row {
+                Some(r) => Some(r.try_get(0)?),
+                None => None,
+            })
+        }
+
+        pub(crate) async fn intake(
+            conn: &mut $conn,
+            batch: &[Intake<'_>],
+            prepared: Vec<Prepared>,
+        ) -> Result<Vec<Received>, StoreError> {
+            let mut out = Vec::with_capacity(batch.len());
+            let mut in_batch: BTreeMap<(String, String, String), String> = BTreeMap::new();
+            let mut batch_idents: BTreeMap<(String, String, [u8; 32]), String> = BTreeMap::new();
+            let mut rows: Vec<(&Intake<'_>, Prepared, Option<String>)> = Vec::new();
+            for (intake, p) in batch.iter().zip(prepared) {
+                if let Some(id) = in_batch.get(&p.state_key) {
+                    out.push(Received::AlreadyStored { id: id.clone() });
+                    continue;
+                }
+                if let Some(id) = existing(conn, &p.state_key).await? {
+                    out.push(Received::AlreadyStored { id });
+                    continue;
+                }
+                let since = unix(intake.now) - DUPLICATE_WINDOW_DAYS * 86_400;
+                let mut dup = p
+                    .idents
+                    .iter()
+                    .find_map(|k| batch_idents.get(&(p.state_key.0.clone(), p.state_key.1.clone(), *k)).cloned());
+                if dup.is_none() {
+                    dup = duplicate(conn, &p, since).await?;
+                }
+                for k in &p.idents {
+                    batch_idents
+                        .entry((p.state_key.0.clone(), p.state_key.1.clone(), *k))
+                        .or_insert_with(|| p.id.clone());
+                }
+                in_batch.insert(p.state_key.clone(), p.id.clone());
+                out.push(Received::New { id: p.id.clone(), duplicate_of: dup.clone() });
+                rows.push((intake, p, dup));
+            }
+            if rows.is_empty() {
+                return Ok(out);
+            }
+            let first_leaf = ledger_sql::tree_size(conn).await?;
+            let mut leaves: Vec<Vec<u8>> = Vec::with_capacity(rows.len() * 2);
+            for (intake, p, _) in &rows {
+                let at = intake.now;
+                leaves.push(
+                    Leaf {
+                        case: p.id.clone(),
+                        seq: 0,
+                        at,
+                        event: "received".into(),
+                        state: CaseState::Received,
+                        commitment: p.commitment.clone(),
+                        meta: p.received_leaf_meta.clone(),
+                    }
+                    .encode(),
+                );
+                leaves.push(
+                    Leaf {
+                        case: p.id.clone(),
+                        seq: 1,
+                        at,
+                        event: "screened".into(),
+                        state: CaseState::Screened,
+                        commitment: p.commitment.clone(),
+                        meta: p.screened_leaf_meta.clone(),
+                    }
+                    .encode(),
+                );
+            }
+            // Multi-row inserts, chunked below SQLite's bound-parameter limit.
+            for chunk in rows.chunks(200) {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, \
+                     recommended, state, received_at, due_at, preservation_expires_at, duplicate_of, next_seq, sealed) ",
+                );
+                qb.push_values(chunk, |mut b, (intake, p, dup)| {
+                    b.push_bind(p.id.clone())
+                        .push_bind(p.state_key.0.clone())
+                        .push_bind(p.state_key.1.clone())
+                        .push_bind(p.state_key.2.clone())
+                        .push_bind(intake.request.measure.as_str())
+                        .push_bind(intake.request.urgency.as_str())
+                        .push_bind(intake.request.channel.as_str())
+                        .push_bind(intake.decision.outcome.as_str())
+                        .push_bind(CaseState::Screened.as_str())
+                        .push_bind(unix(intake.request.received))
+                        .push_bind(unix(intake.due))
+                        .push_bind(None::<i64>)
+                        .push_bind(dup.clone())
+                        .push_bind(2_i64)
+                        .push_bind(p.sealed.clone());
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
+            let idents: Vec<(&str, &[u8; 32])> =
+                rows.iter().flat_map(|(_, p, _)| p.idents.iter().map(move |k| (p.id.as_str(), k))).collect();
+            let mut unique: Vec<(&str, &[u8; 32])> = idents;
+            unique.sort();
+            unique.dedup();
+            for chunk in unique.chunks(400) {
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO case_identifiers (ident_key, case_id) ");
+                qb.push_values(chunk, |mut b, (id, k)| {
+                    b.push_bind(k.to_vec()).push_bind(id.to_string());
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
+            for (n, chunk) in rows.chunks(100).enumerate() {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index, detail) ",
+                );
+                let base = first_leaf + (n as u64) * 200;
+                let events: Vec<(usize, &(&Intake<'_>, Prepared, Option<String>), i64)> = chunk
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, r)| [(i, r, 0_i64), (i, r, 1_i64)])
+                    .collect();
+                qb.push_values(events, |mut b, (i, (intake, p, _), seq)| {
+                    let (event, state) = if seq == 0 { ("received", "received") } else { ("screened", "screened") };
+                    b.push_bind(p.id.clone())
+                        .push_bind(seq)
+                        .push_bind(unix(intake.now))
+                        .push_bind(event)
+                        .push_bind(state)
+                        .push_bind(intake.actor.to_owned())
+                        .push_bind(Role::IntakeOfficer.as_str())
+                        .push_bind(to_i64(base + (i as u64) * 2 + seq as u64))
+                        .push_bind(None::<Vec<u8>>);
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
+            ledger_sql::append(conn, &leaves).await?;
+            Ok(out)
+        }
+
+        pub(crate) async fn act(
+            conn: &mut $conn,
+            sealer: &Sealer,
+            id: &str,
+            actor: &Actor<'_>,
+            act: &Act,
+            now: OffsetDateTime,
+        ) -> Result<CaseState, StoreError> {
+            let row = QueryBuilder::<$db>::new(
+                "SELECT state, recommended, measure, next_seq, sealed FROM cases WHERE id = ",
+            )
+            .push_bind(id.to_owned())
+            .build()
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let state_name: String = row.try_get(0)?;
+            let recommended: String = row.try_get(1)?;
+            let measure: String = row.try_get(2)?;
+            let seq: i64 = row.try_get(3)?;
+            let sealed: Option<Vec<u8>> = row.try_get(4)?;
+            let state = CaseState::parse(&state_name)
+                .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown state `{state_name}`")))?;
+            let event = act.event();
+            if !actor.role.may(Action::Act(event)) {
+                return Err(StoreError::Forbidden { role: actor.role, action: event.as_str() });
+            }
+            let next = state.apply(event)?;
+            let mut meta = BTreeMap::new();
+            let mut detail: Option<serde_json::Value> = None;
+            let mut decided = false;
+            if let Act::Decide { resolution, second_approver, reason } = act {
+                let recommended = Outcome::ALL
+                    .iter()
+                    .copied()
+                    .find(|o| o.as_str() == recommended)
+                    .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown recommendation")))?;
+                let measure = Measure::ALL
+                    .iter()
+                    .copied()
+                    .find(|m| m.as_str() == measure)
+                    .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown measure")))?;
+                let granted = match &sealed {
+                    Some(bytes) => granted_categories(sealer, id, bytes)?,
+                    None => Vec::new(),
+                };
+                let sign = Sign {
+                    resolution: *resolution,
+                    approver: actor.name,
+                    second_approver: second_approver.as_deref(),
+                    reason: reason.as_deref(),
+                };
+                let departure = check_four_eyes(recommended, measure, &granted, &sign)?;
+                let four_eyes = second_approver.is_some();
+                meta = leaf::decided_meta(*resolution, departure, four_eyes);
+                detail = Some(serde_json::json!({
+                    "approver": actor.name,
+                    "second_approver": second_approver,
+                    "reason": reason,
+                    "departure": departure.as_str(),
+                }));
+                decided = true;
+            }
+            if let Act::Execute { disclosed } = act {
+                meta = leaf::executed_meta(disclosed);
+                detail = Some(serde_json::json!({ "disclosed": disclosed }));
+            }
+            let commitment = match &sealed {
+                Some(bytes) => open_case(sealer, id, bytes)?.2,
+                None => String::new(),
+            };
+            let leaf_index = ledger_sql::tree_size(conn).await?;
+            let leaf_bytes = Leaf {
+                case: id.to_owned(),
+                seq: u64::try_from(seq).unwrap_or(0),
+                at: now,
+                event: event.as_str().to_owned(),
+                state: next,
+                commitment,
+                meta,
+            }
+            .encode();
+            let detail_sealed = match &detail {
+                Some(d) => Some(sealer.seal(&serde_json::to_vec(d).map_err(|e| StoreError::Crypto(e.to_string()))?, id.as_bytes())?),
+                None => None,
+            };
+            let mut qb = QueryBuilder::<$db>::new("UPDATE cases SET state = ");
+            qb.push_bind(next.as_str()).push(", next_seq = ").push_bind(seq + 1);
+            if decided {
+                qb.push(", decided_at = ").push_bind(unix(now));
+                if next == CaseState::Decided(Resolution::Approved) || next == CaseState::Decided(Resolution::ApprovedInPart) {
+                    qb.push(", preservation_expires_at = CASE WHEN measure = 'preservation' THEN ")
+                        .push_bind(unix(now) + 90 * 86_400)
+                        .push(" ELSE NULL END");
+                }
+            }
+            if next == CaseState::Closed {
+                qb.push(", closed_at = ").push_bind(unix(now));
+            }
+            qb.push(" WHERE id = ").push_bind(id.to_owned()).push(" AND next_seq = ").push_bind(seq);
+            let done = qb.build().execute(&mut *conn).await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict);
+            }
+            QueryBuilder::<$db>::new(
+                "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index, detail) VALUES (",
+            )
+            .push_bind(id.to_owned())
+            .push(", ")
+            .push_bind(seq)
+            .push(", ")
+            .push_bind(unix(now))
+            .push(", ")
+            .push_bind(event.as_str())
+            .push(", ")
+            .push_bind(next.as_str())
+            .push(", ")
+            .push_bind(actor.name.to_owned())
+            .push(", ")
+            .push_bind(actor.role.as_str())
+            .push(", ")
+            .push_bind(to_i64(leaf_index))
+            .push(", ")
+            .push_bind(detail_sealed)
+            .push(")")
+            .build()
+            .execute(&mut *conn)
+            .await?;
+            ledger_sql::append(conn, &[leaf_bytes]).await?;
+            Ok(next)
+        }
+
+        pub(crate) async fn summaries(conn: &mut $conn, filter: &Filter) -> Result<Vec<Summary>, StoreError> {
+            let mut qb = QueryBuilder::<$db>::new(
+                "SELECT id, requesting_state, authority, reference, measure, urgency, recommended, state, \
+                 received_at, due_at, duplicate_of, purged_at FROM cases WHERE 1 = 1",
+            );
+            if let Some(state) = filter.state {
+                qb.push(" AND state = ").push_bind(state.as_str());
+            }
+            if filter.open_only {
+                qb.push(" AND state IN (");
+                let mut sep = qb.separated(", ");
+                for s in OPEN_STATES {
+                    sep.push_bind(*s);
+                }
+                qb.push(")");
+            }
+            if let Some(rs) = &filter.requesting_state {
+                qb.push(" AND requesting_state = ").push_bind(rs.clone());
+            }
+            qb.push(" ORDER BY due_at, id LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
+            let rows = qb.build().fetch_all(&mut *conn).await?;
+            rows.iter().map(summary_row).collect()
+        }
+
+        pub(crate) async fn view(conn: &mut $conn, sealer: &Sealer, id: &str) -> Result<CaseView, StoreError> {
+            let row = QueryBuilder::<$db>::new(
+                "SELECT id, requesting_state, authority, reference, measure, urgency, recommended, state, \
+                 received_at, due_at, duplicate_of, purged_at, sealed FROM cases WHERE id = ",
+            )
+            .push_bind(id.to_owned())
+            .build()
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let summary = summary_row(&row)?;
+            let sealed: Option<Vec<u8>> = row.try_get(12)?;
+            let (request, decision) = match sealed {
+                Some(bytes) => {
+                    let (request, decision, _) = open_case(sealer, id, &bytes)?;
+                    (Some(request), Some(decision))
+                }
+                None => (None, None),
+            };
+            let rows = QueryBuilder::<$db>::new(
+                "SELECT seq, at, event, state, actor, role, leaf_index, detail FROM case_events WHERE case_id = ",
+            )
+            .push_bind(id.to_owned())
+            .push(" ORDER BY seq")
+            .build()
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut timeline = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let detail: Option<Vec<u8>> = r.try_get(7)?;
+                let detail = match detail {
+                    Some(b) => Some(
+                        serde_json::from_slice(&sealer.open(&b, id.as_bytes())?)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    ),
+                    None => None,
+                };
+                timeline.push(TimelineEntry {
+                    seq: u64::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
+                    at: from_unix(r.try_get(1)?),
+                    event: r.try_get(2)?,
+                    state: r.try_get(3)?,
+                    actor: r.try_get(4)?,
+                    role: r.try_get(5)?,
+                    leaf_index: u64::try_from(r.try_get::<i64, _>(6)?).unwrap_or(0),
+                    detail,
+                });
+            }
+            Ok(CaseView { summary, request, decision, timeline })
+        }
+
+        pub(crate) async fn purge(conn: &mut $conn, before: OffsetDateTime, now: OffsetDateTime) -> Result<u64, StoreError> {
+            QueryBuilder::<$db>::new(
+                "DELETE FROM case_identifiers WHERE case_id IN (SELECT id FROM cases WHERE state = 'closed' AND closed_at < ",
+            )
+            .push_bind(unix(before))
+            .push(")")
+            .build()
+            .execute(&mut *conn)
+            .await?;
+            QueryBuilder::<$db>::new("UPDATE case_events SET detail = NULL WHERE case_id IN (SELECT id FROM cases WHERE state = 'closed' AND closed_at < ")
+                .push_bind(unix(before))
+                .push(")")
+                .build()
+                .execute(&mut *conn)
+                .await?;
+            let done = QueryBuilder::<$db>::new("UPDATE cases SET sealed = NULL, purged_at = ")
+                .push_bind(unix(now))
+                .push(" WHERE state = 'closed' AND sealed IS NOT NULL AND closed_at < ")
+                .push_bind(unix(before))
+                .build()
+                .execute(&mut *conn)
+                .await?;
+            Ok(done.rows_affected())
+        }
+
+        pub(crate) async fn count(conn: &mut $conn) -> Result<u64, StoreError> {
+            let row = sqlx::query("SELECT COUNT(*) FROM cases").fetch_one(&mut *conn).await?;
+            Ok(u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0))
+        }
+
+        fn summary_row(row: &<$db as sqlx::Database>::Row) -> Result<Summary, StoreError> {
+            let state: String = row.try_get(7)?;
+            Ok(Summary {
+                id: row.try_get(0)?,
+                requesting_state: row.try_get(1)?,
+                authority: row.try_get(2)?,
+                reference: row.try_get(3)?,
+                measure: row.try_get(4)?,
+                urgency: row.try_get(5)?,
+                recommended: row.try_get(6)?,
+                state: CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("unknown state `{state}`")))?,
+                received_at: from_unix(row.try_get(8)?),
+                due_at: from_unix(row.try_get(9)?),
+                duplicate_of: row.try_get(10)?,
+                purged: row.try_get::<Option<i64>, _>(11)?.is_some(),
+            })
+        }
+    };
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Opens a sealed case: request bytes, decision, commitment.
+fn open_case(
+    sealer: &Sealer,
+    id: &str,
+    bytes: &[u8],
+) -> Result<(Vec<u8>, Decision, String), StoreError> {
+    let plain = sealer.open(bytes, id.as_bytes())?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let request = value["request"].as_str().unwrap_or_default().as_bytes().to_vec();
+    let decision: Decision = serde_json::from_value(value["decision"].clone())
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let salt = hex::decode(value["salt"].as_str().unwrap_or_default())
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let salt: [u8; 32] =
+        salt.try_into().map_err(|_| StoreError::Corrupt("salt is not 32 bytes".into()))?;
+    let c = commitment(&salt, &request);
+    Ok((request, decision, c))
+}
+
+fn granted_categories(
+    sealer: &Sealer,
+    id: &str,
+    bytes: &[u8],
+) -> Result<Vec<Category>, StoreError> {
+    let (_, decision, _) = open_case(sealer, id, bytes)?;
+    Ok(decision.granted.iter().map(|g| g.category).collect())
+}
+
+pub(crate) mod sqlite {
+    case_queries!(sqlx::Sqlite, sqlx::SqliteConnection, crate::ledger::sqlite);
+}
+
+pub(crate) mod postgres {
+    case_queries!(sqlx::Postgres, sqlx::PgConnection, crate::ledger::postgres);
+}
+
+impl Store {
+    /// Takes in a batch of screened requests in one transaction: new cases, their identifiers' keyed hashes,
+    /// their `received` and `screened` events, and two ledger leaves per case. References already stored
+    /// (per requesting state and authority) are skipped, which makes bulk intake resumable.
+    ///
+    /// # Errors
+    /// A database or sealing error; nothing of the batch is written then.
+    pub async fn intake(
+        &self,
+        sealer: &Sealer,
+        batch: &[Intake<'_>],
+    ) -> Result<Vec<Received>, StoreError> {
+        let prepared = batch
+            .iter()
+            .map(|i| {
+                let id = new_case_id();
+                let salt = new_salt();
+                let mut idents: Vec<[u8; 32]> = i
+                    .request
+                    .data
+                    .identifiers
+                    .iter()
+                    .map(|x| sealer.identifier_key(x.kind.as_str(), &x.value))
+                    .collect();
+                idents.sort();
+                idents.dedup();
+                Ok(Prepared {
+                    state_key: (
+                        i.request.requesting.state.clone(),
+                        i.request.requesting.authority.clone(),
+                        i.request.reference.clone(),
+                    ),
+                    idents,
+                    sealed: sealed_case(sealer, &id, i, &salt)?,
+                    commitment: commitment(&salt, i.bytes),
+                    received_leaf_meta: leaf::received_meta(i.request, i.offence_sections),
+                    screened_leaf_meta: leaf::screened_meta(i.decision),
+                    id,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = sqlite::intake(&mut tx, batch, prepared).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("LOCK TABLE ledger_leaves IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+                let out = postgres::intake(&mut tx, batch, prepared).await?;
+                tx.commit().await?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// Applies a person's action to a case, with its ledger leaf, in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`], [`StoreError::Forbidden`] (the role may not do this), [`StoreError::Transition`]
+    /// (not allowed in the case's state), [`StoreError::FourEyes`], or a database error.
+    pub async fn act(
+        &self,
+        sealer: &Sealer,
+        id: &str,
+        actor: &Actor<'_>,
+        act: &Act,
+        now: OffsetDateTime,
+    ) -> Result<CaseState, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let state = sqlite::act(&mut tx, sealer, id, actor, act, now).await?;
+                tx.commit().await?;
+                Ok(state)
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("LOCK TABLE ledger_leaves IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+                let state = postgres::act(&mut tx, sealer, id, actor, act, now).await?;
+                tx.commit().await?;
+                Ok(state)
+            }
+        }
+    }
+
+    /// Lists cases (non-personal columns), earliest due first.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn cases(&self, filter: &Filter) -> Result<Vec<Summary>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlite::summaries(&mut *pool.acquire().await?, filter).await,
+            Backend::Postgres(pool) => {
+                postgres::summaries(&mut *pool.acquire().await?, filter).await
+            }
+        }
+    }
+
+    /// One case with its personal data opened and its timeline.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`], a sealing error (wrong key), or a database error.
+    pub async fn case(&self, sealer: &Sealer, id: &str) -> Result<CaseView, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlite::view(&mut *pool.acquire().await?, sealer, id).await,
+            Backend::Postgres(pool) => {
+                postgres::view(&mut *pool.acquire().await?, sealer, id).await
+            }
+        }
+    }
+
+    /// Deletes the personal data of cases closed before `before`; the ledger and the statistics stay intact.
+    /// Returns how many cases were purged.
+    ///
+    /// # Errors
+    /// A database error; nothing is purged then.
+    pub async fn purge(
+        &self,
+        before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let n = sqlite::purge(&mut tx, before, now).await?;
+                tx.commit().await?;
+                Ok(n)
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let n = postgres::purge(&mut tx, before, now).await?;
+                tx.commit().await?;
+                Ok(n)
+            }
+        }
+    }
+
+    /// The number of cases.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn case_count(&self) -> Result<u64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlite::count(&mut *pool.acquire().await?).await,
+            Backend::Postgres(pool) => postgres::count(&mut *pool.acquire().await?).await,
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Sealing personal data at rest: XChaCha20-Poly1305 under the deployment's key, and keyed hashes of target
+//! identifiers for duplicate detection without decryption.
+//!
+//! One 32-byte key file (created by `rightsgate init`, mode 0600) feeds HKDF-SHA256, which derives separate
+//! keys for encryption and for identifier hashing, so neither use weakens the other.
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::StoreError;
+
+/// Seals and opens personal data; hashes identifiers.
+#[derive(Clone)]
+pub struct Sealer {
+    aead: XChaCha20Poly1305,
+    // INVARIANT: derived from the key file with HKDF, never the key file's bytes themselves.
+    ident_key: [u8; 32],
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(<redacted>)")
+    }
+}
+
+/// Length of a key file.
+pub const KEY_LEN: usize = 32;
+const NONCE_LEN: usize = 24;
+
+impl Sealer {
+    /// Derives the sealing keys from the 32 bytes of a key file.
+    pub fn new(key: &[u8; KEY_LEN]) -> Self {
+        let hk = Hkdf::<Sha256>::new(Some(b"rightsgate/v1"), key);
+        let mut enc = [0u8; 32];
+        let mut ident = [0u8; 32];
+        // Both lengths are fixed at 32 bytes, far below HKDF-SHA256's limit of 8,160 bytes.
+        let _ = hk.expand(b"seal personal data", &mut enc);
+        let _ = hk.expand(b"identifier keys", &mut ident);
+        Sealer { aead: XChaCha20Poly1305::new(&enc.into()), ident_key: ident }
+    }
+
+    /// A fresh random key for a key file.
+    pub fn generate_key() -> [u8; KEY_LEN] {
+        use rand::RngCore;
+        let mut key = [0u8; KEY_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        key
+    }
+
+    /// Encrypts `plain`, binding it to `aad` (the case id), as nonce || ciphertext.
+    ///
+    /// # Errors
+    /// [`StoreError::Crypto`] if encryption fails.
+    pub fn seal(&self, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, StoreError> {
+        use rand::RngCore;
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let ciphertext = self
+            .aead
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
+            .map_err(|_| StoreError::Crypto("cannot seal personal data".into()))?;
+        let mut out = Vec::with_capacity(NONCE_LEN + ciphertext.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ciphertext);
+        Ok(out)
+    }
+
+    /// Decrypts what [`Sealer::seal`] produced for the same `aad`.
+    ///
+    /// # Errors
+    /// [`StoreError::Crypto`] when the key is wrong or the bytes were altered.
+    pub fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, StoreError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(StoreError::Crypto("sealed data is too short".into()));
+        }
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        self.aead.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad }).map_err(
+            |_| StoreError::Crypto("cannot open personal data: wrong key or altered data".into()),
+        )
+    }
+
+    /// A keyed hash (HMAC-SHA256) of an identifier, normalized by kind and trimmed, lower-case value.
+    pub fn identifier_key(&self, kind: &str, value: &str) -> [u8; 32] {
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&self.ident_key) else {
+            return [0; 32];
+        };
+        mac.update(kind.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.trim().to_lowercase().as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sealer;
+
+    #[test]
+    fn seals_open_only_with_the_same_key_and_case() {
+        let sealer = Sealer::new(&[7; 32]);
+        let sealed = sealer.seal(b"facts", b"c-1").unwrap();
+        assert_eq!(sealer.open(&sealed, b"c-1").unwrap(), b"facts");
+        assert!(sealer.open(&sealed, b"c-2").is_err());
+        assert!(Sealer::new(&[8; 32]).open(&sealed, b"c-1").is_err());
+        let mut altered = sealed.clone();
+        *altered.last_mut().unwrap() ^= 1;
+        assert!(sealer.open(&altered, b"c-1").is_err());
+        assert!(!sealed.windows(5).any(|w| w == b"facts"));
+    }
+
+    #[test]
+    fn identifier_keys_normalize_case_and_space() {
+        let sealer = Sealer::new(&[7; 32]);
+        assert_eq!(
+            sealer.identifier_key("email", " A@b.org "),
+            sealer.identifier_key("email", "a@b.org")
+        );
+        assert_ne!(
+            sealer.identifier_key("email", "a@b.org"),
+            sealer.identifier_key("account", "a@b.org")
+        );
+    }
+}
