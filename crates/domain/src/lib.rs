@@ -19,6 +19,7 @@ pub mod lawpack;
 pub mod leaf;
 pub mod policy;
 pub mod request;
+pub mod stats;
 pub mod vocab;
 
 pub use day::Day;
