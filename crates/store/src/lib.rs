@@ -15,12 +15,17 @@ use sqlx::sqlite::{
 mod cases;
 mod ledger;
 mod seal;
+mod users;
 
 pub use crate::cases::{
     Act, Actor, CaseView, Filter, Intake, Received, Summary, TimelineEntry, DUPLICATE_WINDOW_DAYS,
 };
 pub use crate::ledger::{Consistency, Inclusion, Tampered, VerifyReport};
 pub use crate::seal::{Sealer, KEY_LEN};
+pub use crate::users::{
+    check_name, Authenticated, NewSession, Session, User, UserError, LOGIN_MAX_FAILURES, LOGIN_WINDOW,
+    MIN_PASSWORD_LEN, SESSION_TTL,
+};
 
 /// A handle on the database: cheap to clone, shared by every request.
 #[derive(Clone)]

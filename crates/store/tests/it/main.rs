@@ -5,3 +5,4 @@ mod db;
 mod story;
 mod ledger;
 mod tidy;
+mod users;
