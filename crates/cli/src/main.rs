@@ -9,6 +9,7 @@ mod gen;
 mod inputs;
 mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
+mod report_cli;
 mod lawpack_cli;
 mod ledger_cli;
 
@@ -86,6 +87,14 @@ enum Command {
         json: bool,
     },
     // HELPER-COMMANDS (helpers add their subcommand variants here)
+    /// Transparency reports from the ledger (HTML, CSV, JSON) and their verification.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Report {
+        #[command(flatten)]
+        args: report_cli::ReportArgs,
+        #[command(subcommand)]
+        cmd: Option<report_cli::ReportCommand>,
+    },
     /// The transparency ledger: keys, appends, signed checkpoints, proofs and verification.
     Ledger {
         #[command(subcommand)]
@@ -122,6 +131,7 @@ fn main() -> ExitCode {
         }
         Command::Rules { json } => rules_cmd::run(json, &mut out).map(|()| ExitCode::SUCCESS),
         // HELPER-DISPATCH (helpers add their match arms here)
+        Command::Report { args, cmd } => report_cli::run(args, cmd, &mut out),
         Command::Ledger { cmd } => ledger_cli::run(cmd, &mut out),
         Command::Lawpack { cmd } => lawpack_cli::run(cmd, &mut out, &mut std::io::stderr().lock()),
     };

@@ -14,6 +14,7 @@ use sqlx::sqlite::{
 
 mod cases;
 mod ledger;
+mod read;
 mod seal;
 mod users;
 

@@ -2,4 +2,5 @@
 
 mod evaluate;
 mod lawpack;
+mod report;
 mod tidy;

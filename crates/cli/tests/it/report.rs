@@ -1,0 +1,172 @@
+//! `rightsgate report` end to end: a SQLite ledger of known cases, the report in all three formats, and
+//! `report verify` passing on it and failing when a leaf or a published number is changed.
+
+use std::collections::BTreeMap;
+
+use assert_cmd::Command;
+use domain::case::{CaseState, Departure, Resolution};
+use domain::leaf::{decided_meta, Leaf};
+use serde_json::{json, Value};
+use time::macros::datetime;
+use time::Duration;
+
+fn rightsgate() -> Command {
+    Command::cargo_bin("rightsgate").unwrap()
+}
+
+fn object(value: &Value) -> BTreeMap<String, Value> {
+    value.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// 40 cases: 30 received in the first half of 2026 (20 from DE, 7 from FR, 3 from BR) and 10 in July.
+/// Of the 30: DE cases alternate approved / refused (10 each), FR cases are approved in part, BR cases pending.
+fn leaves() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for i in 0..40usize {
+        let (state, resolution) = match i {
+            0..=19 => {
+                ("DE", Some(if i % 2 == 0 { Resolution::Approved } else { Resolution::Refused }))
+            }
+            20..=26 => ("FR", Some(Resolution::ApprovedInPart)),
+            27..=29 => ("BR", None),
+            _ => ("DE", Some(Resolution::Approved)),
+        };
+        let at =
+            if i < 30 { datetime!(2026-02-01 10:00 UTC) } else { datetime!(2026-07-02 10:00 UTC) }
+                + Duration::days(i as i64 % 30);
+        let leaf = |seq, at, event: &str, state, meta| Leaf {
+            case: format!("case-{i:03}"),
+            seq,
+            at,
+            event: event.to_owned(),
+            state,
+            commitment: "00".repeat(32),
+            meta,
+        };
+        let received = object(&json!({
+            "requesting_state": state, "requested_state": "NL", "authority_type": "court",
+            "channel": "central_authority", "instrument": "uncc", "measure": "stored_data", "uncc_article": "44",
+            "categories": ["subscriber"], "identifiers": 2, "offence_sections": ["07"], "urgency": "routine",
+            "received_day": domain::Day::from(at.date()).to_string(),
+        }));
+        out.push(leaf(0, at, "received", CaseState::Received, received).encode());
+        let grounds = if resolution == Some(Resolution::Refused) {
+            json!(["dual-criminality"])
+        } else {
+            json!([])
+        };
+        let screened =
+            object(&json!({"outcome": "approve", "rules": [], "refusal_grounds": grounds}));
+        out.push(leaf(1, at, "screened", CaseState::Screened, screened).encode());
+        if let Some(r) = resolution {
+            let departure = if r == Resolution::Approved {
+                Departure::None
+            } else {
+                Departure::MoreRestrictive
+            };
+            let decided = decided_meta(r, departure, false);
+            let event = format!("decided_{}", r.as_str());
+            out.push(
+                leaf(2, at + Duration::days(3), &event, CaseState::Decided(r), decided).encode(),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn reports_in_three_formats_verify_and_tampering_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("ledger.db");
+    let db = format!("sqlite://{}?mode=rwc", db_path.display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = store::Store::connect(&db).await.unwrap();
+        store.append_leaves(&leaves()).await.unwrap();
+        store.close().await;
+    });
+    let key = dir.path().join("ledger.key");
+    rightsgate()
+        .args(["ledger", "keygen", "--origin", "example.org/log", "--out"])
+        .arg(&key)
+        .assert()
+        .success();
+    let out = dir.path().join("report");
+    rightsgate()
+        .args(["report", "--from", "2026-01-01", "--format", "html,csv,json", "--db", &db, "--out"])
+        .arg(&out)
+        .arg("--key")
+        .arg(&key)
+        .assert()
+        .success();
+
+    let text = std::fs::read_to_string(out.join("report.json")).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["period"], json!({"from": "2026-01-01", "to": "2026-06-30"}));
+    // Approved 10, in part 7, refused 10, withdrawn 0, pending 3 (< 5, so withheld with the zero as complement).
+    assert_eq!(report["totals"]["received"], json!(30));
+    assert_eq!(report["totals"]["approved_in_part"], json!(7));
+    assert_eq!(report["totals"]["approved"], json!(10));
+    assert_eq!(report["totals"]["pending"], Value::Null);
+    assert_eq!(
+        report["totals"]["withdrawn"],
+        Value::Null,
+        "the smallest other cell complements pending"
+    );
+    assert_eq!(report["identifiers_affected"], json!(60));
+    assert_eq!(report["days_to_decision"], json!({"decided": 27, "median": 3, "p90": 3}));
+    assert_eq!(report["checkpoint"]["tree_size"], json!(40 * 3 - 3));
+    assert!(report["checkpoint"]["note"].as_str().unwrap().contains("\u{2014} example.org/log "));
+    let states = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "requesting_state")
+        .unwrap();
+    assert_eq!(states["rows"][1], json!({"key": "DE", "values": [10, 0, 10, 0, 0, 20]}));
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("Disclosure control") && !html.contains("<script")
+    );
+    assert!(html.contains("&lt;5"));
+    let csv = std::fs::read_to_string(out.join("requesting_state.csv")).unwrap();
+    assert!(csv.starts_with("requesting_state,measure,count,suppressed\n"));
+    assert!(csv.contains("DE,refused,10,\n"));
+    assert!(csv.contains("BR,pending,,small\n"));
+    assert!(out.join("data_dictionary.csv").exists() && out.join("checkpoint.txt").exists());
+
+    let report_path = out.join("report.json");
+    let verified =
+        rightsgate().args(["report", "verify", "--db", &db]).arg(&report_path).assert().success();
+    let stdout = String::from_utf8(verified.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("\"ok\":true"), "{stdout}");
+
+    // A changed published number is named.
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(&tampered, text.replacen("\"refused\": 10", "\"refused\": 9", 1)).unwrap();
+    let failed =
+        rightsgate().args(["report", "verify", "--db", &db]).arg(&tampered).assert().code(3);
+    let stderr = String::from_utf8(failed.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("`totals.refused`: published `9`, recomputed from the ledger `10`"),
+        "{stderr}"
+    );
+
+    // A changed leaf no longer hashes to the checkpoint.
+    runtime.block_on(async {
+        use sqlx::Connection as _;
+        let mut raw = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        sqlx::query("DROP TRIGGER ledger_leaves_no_update").execute(&mut raw).await.unwrap();
+        sqlx::query(
+            "UPDATE ledger_leaves SET data = CAST(replace(CAST(data AS TEXT), '\"resolution\":\"refused\"', '\"resolution\":\"approved\"') AS BLOB) WHERE idx = 5",
+        )
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    });
+    let failed =
+        rightsgate().args(["report", "verify", "--db", &db]).arg(&report_path).assert().code(3);
+    let stderr = String::from_utf8(failed.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("do not hash to the checkpoint's root at tree size `117`"), "{stderr}");
+}
