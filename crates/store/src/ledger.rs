@@ -198,7 +198,7 @@ macro_rules! ledger_queries {
             Ok(u64::try_from(n).unwrap_or(0))
         }
 
-        /// Fetches the hashes of `ids` in two queries (leaf rows, node rows).
+        /// Fetches the hashes of `ids` in one query over the leaf rows and the node rows.
         pub(crate) async fn fetch_hashes(
             conn: &mut $conn,
             ids: &[NodeId],
@@ -206,26 +206,21 @@ macro_rules! ledger_queries {
             let mut found: BTreeMap<NodeId, Digest> = BTreeMap::new();
             let leaves: Vec<u64> =
                 ids.iter().filter(|id| id.level() == 0).map(NodeId::index).collect();
+            let nodes: Vec<NodeId> = ids.iter().filter(|id| id.level() > 0).copied().collect();
+            let mut qb = QueryBuilder::<$db>::new("");
             if !leaves.is_empty() {
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT idx, leaf_hash FROM ledger_leaves WHERE idx IN (",
-                );
+                qb.push("SELECT idx AS last_leaf, 0 AS level, leaf_hash AS hash FROM ledger_leaves WHERE idx IN (");
                 let mut sep = qb.separated(", ");
                 for i in &leaves {
                     sep.push_bind(to_i64(*i));
                 }
                 qb.push(")");
-                for row in qb.build().fetch_all(&mut *conn).await? {
-                    let idx = u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0);
-                    let hash: Vec<u8> = row.try_get(1)?;
-                    found.insert(NodeId::leaf(idx), digest(&hash, idx)?);
-                }
             }
-            let nodes: Vec<NodeId> = ids.iter().filter(|id| id.level() > 0).copied().collect();
             if !nodes.is_empty() {
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT last_leaf, level, hash FROM ledger_nodes WHERE ",
-                );
+                if !leaves.is_empty() {
+                    qb.push(" UNION ALL ");
+                }
+                qb.push("SELECT last_leaf, level, hash FROM ledger_nodes WHERE ");
                 for (i, id) in nodes.iter().enumerate() {
                     if i > 0 {
                         qb.push(" OR ");
@@ -236,12 +231,13 @@ macro_rules! ledger_queries {
                     qb.push_bind(i32::from(id.level()));
                     qb.push(")");
                 }
+            }
+            if !ids.is_empty() {
                 for row in qb.build().fetch_all(&mut *conn).await? {
                     let last = u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0);
                     let level = u8::try_from(row.try_get::<i32, _>(1)?).unwrap_or(0);
                     let hash: Vec<u8> = row.try_get(2)?;
-                    let index = (last >> level);
-                    if let Some(id) = NodeId::new(level, index) {
+                    if let Some(id) = NodeId::new(level, last >> level) {
                         found.insert(id, digest(&hash, last)?);
                     }
                 }
@@ -297,16 +293,27 @@ macro_rules! ledger_queries {
             Ok(row.try_get(0)?)
         }
 
-        /// Fetches the union of several node lists in one round of queries.
+        /// Fetches the union of several node lists of the tree of `size` leaves in one query.
+        ///
+        /// Every list includes the root's nodes, one of which ends at leaf `size - 1`; so a size past
+        /// the end always misses a row, and only then is the stored size read, to tell a request out
+        /// of range from a missing row.
         async fn fetch_many(
             conn: &mut $conn,
             lists: &[&[NodeId]],
+            size: u64,
         ) -> Result<BTreeMap<NodeId, Digest>, StoreError> {
             let mut all: Vec<NodeId> = lists.iter().flat_map(|l| l.iter().copied()).collect();
             all.sort_unstable();
             all.dedup();
-            let hashes = fetch_hashes(conn, &all).await?;
-            Ok(all.into_iter().zip(hashes).collect())
+            match fetch_hashes(conn, &all).await {
+                Ok(hashes) => Ok(all.into_iter().zip(hashes).collect()),
+                Err(e @ StoreError::Tampered(Tampered::MissingLeaf { .. } | Tampered::MissingNode { .. })) => {
+                    check_size(conn, size).await?;
+                    Err(e)
+                }
+                Err(e) => Err(e),
+            }
         }
 
         fn pick(map: &BTreeMap<NodeId, Digest>, ids: &[NodeId]) -> Vec<Digest> {
@@ -314,10 +321,9 @@ macro_rules! ledger_queries {
         }
 
         pub(crate) async fn root_at(conn: &mut $conn, size: u64) -> Result<RootHash, StoreError> {
-            check_size(conn, size).await?;
             let ids = indices_for_root(size);
-            let hashes = fetch_hashes(conn, &ids).await?;
-            Ok(root_from_nodes(size, &hashes)?)
+            let map = fetch_many(conn, &[&ids], size).await?;
+            Ok(root_from_nodes(size, &pick(&map, &ids))?)
         }
 
         async fn check_size(conn: &mut $conn, size: u64) -> Result<(), StoreError> {
@@ -336,11 +342,10 @@ macro_rules! ledger_queries {
             index: u64,
             size: u64,
         ) -> Result<Inclusion, StoreError> {
-            check_size(conn, size).await?;
             let plan = indices_for_inclusion(index, size)?;
             let root_ids = indices_for_root(size);
             let leaf_id = [NodeId::leaf(index)];
-            let map = fetch_many(conn, &[plan.nodes(), &root_ids, &leaf_id]).await?;
+            let map = fetch_many(conn, &[plan.nodes(), &root_ids, &leaf_id], size).await?;
             let proof = InclusionProof::from_hashes(plan.assemble(&pick(&map, plan.nodes()))?);
             let root = root_from_nodes(size, &pick(&map, &root_ids))?;
             let leaf_hash = pick(&map, &leaf_id).first().copied().ok_or(StoreError::NotFound)?;
@@ -352,10 +357,9 @@ macro_rules! ledger_queries {
             old: u64,
             new: u64,
         ) -> Result<Consistency, StoreError> {
-            check_size(conn, new).await?;
             let plan = indices_for_consistency(old, new)?;
             let (old_ids, new_ids) = (indices_for_root(old), indices_for_root(new));
-            let map = fetch_many(conn, &[plan.nodes(), &old_ids, &new_ids]).await?;
+            let map = fetch_many(conn, &[plan.nodes(), &old_ids, &new_ids], new).await?;
             let proof = ConsistencyProof::from_hashes(plan.assemble(&pick(&map, plan.nodes()))?);
             let old_root = root_from_nodes(old, &pick(&map, &old_ids))?;
             let new_root = root_from_nodes(new, &pick(&map, &new_ids))?;
