@@ -1,0 +1,136 @@
+//! Screening a submitted request and storing it, with group commit: concurrent submissions are queued to one
+//! writer task that stores whatever is waiting (up to a batch) in one transaction, so each request is durable
+//! when acknowledged while the database syncs once per batch instead of once per request.
+
+use domain::{Decision, Request};
+use store::{Intake, Received, Sealer, Store, StoreError};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{from_input, AppError, FieldError};
+use crate::AppState;
+
+/// A screened request, ready to store.
+#[derive(Debug)]
+pub(crate) struct Screened {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) request: Request,
+    pub(crate) decision: Decision,
+}
+
+/// ICCS sections (two digits) of the request's resolved offences, sorted, without repeats.
+#[must_use]
+pub fn offence_sections(ctx: &rules::Context, request: &Request) -> Vec<String> {
+    let mut sections: Vec<String> = ctx
+        .lawpack(&request.requesting.state)
+        .into_iter()
+        .flat_map(|pack| {
+            request
+                .offences
+                .iter()
+                .filter_map(|o| pack.offence(&o.reference))
+                .flat_map(|o| o.iccs.iter())
+        })
+        .filter_map(|code| code.get(..2).map(str::to_owned))
+        .collect();
+    sections.sort();
+    sections.dedup();
+    sections
+}
+
+/// Reads and screens a request body; a request the readers or the engine reject is a 422 naming the fields.
+pub(crate) fn screen(state: &AppState, bytes: &[u8]) -> Result<Screened, AppError> {
+    crate::body::check_json(bytes)?;
+    let request = Request::parse("request", bytes).map_err(|e| from_input(&e))?;
+    let decision =
+        rules::screen(&request, &rules::sha256_hex(bytes), &state.0.ctx).map_err(|e| {
+            AppError::invalid(vec![FieldError {
+                pointer: crate::error::pointer(e.path),
+                detail: e.message,
+            }])
+        })?;
+    Ok(Screened { bytes: bytes.to_vec(), request, decision })
+}
+
+struct Job {
+    screened: Screened,
+    sections: Vec<String>,
+    due: OffsetDateTime,
+    now: OffsetDateTime,
+    actor: String,
+    reply: oneshot::Sender<Result<Received, StoreError>>,
+}
+
+/// The handle on the writer task.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    pub(crate) fn start(store: Store, sealer: Sealer, batch: usize) -> Writer {
+        let (tx, rx) = mpsc::channel::<Job>(batch.max(1) * 4);
+        tokio::spawn(run(store, sealer, rx, batch.max(1)));
+        Writer { tx }
+    }
+}
+
+async fn run(store: Store, sealer: Sealer, mut rx: mpsc::Receiver<Job>, batch: usize) {
+    let mut jobs: Vec<Job> = Vec::with_capacity(batch);
+    while rx.recv_many(&mut jobs, batch).await > 0 {
+        let items: Vec<Intake<'_>> = jobs
+            .iter()
+            .map(|j| Intake {
+                request: &j.screened.request,
+                bytes: &j.screened.bytes,
+                decision: &j.screened.decision,
+                offence_sections: &j.sections,
+                due: j.due,
+                now: j.now,
+                actor: &j.actor,
+            })
+            .collect();
+        let result = store.intake(&sealer, &items).await;
+        drop(items);
+        match result {
+            Ok(received) => {
+                for (job, r) in jobs.drain(..).zip(received) {
+                    // The client may have gone away; the case is stored either way.
+                    let _ = job.reply.send(Ok(r));
+                }
+            }
+            Err(e) => {
+                let detail = e.to_string();
+                for job in jobs.drain(..) {
+                    let _ = job.reply.send(Err(StoreError::Corrupt(detail.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Stores a screened request; returns when it is committed.
+pub(crate) async fn store(
+    state: &AppState,
+    screened: Screened,
+    actor: &str,
+) -> Result<(Received, Decision), AppError> {
+    let ctx = &state.0.ctx;
+    let sections = offence_sections(ctx, &screened.request);
+    let now = crate::now();
+    let due = ctx.policy().deadlines.due(screened.request.urgency, screened.request.received);
+    let decision = screened.decision.clone();
+    let (reply, rx) = oneshot::channel();
+    let job = Job { screened, sections, due, now, actor: actor.to_owned(), reply };
+    state
+        .0
+        .intake
+        .tx
+        .send(job)
+        .await
+        .map_err(|_| AppError::Internal("intake writer stopped".to_owned()))?;
+    let received = rx
+        .await
+        .map_err(|_| AppError::Internal("intake writer dropped a request".to_owned()))??;
+    Ok((received, decision))
+}

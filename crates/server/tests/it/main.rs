@@ -1,0 +1,6 @@
+//! The server's one integration test binary: the API and pages driven in process with `oneshot`, and the
+//! browser tests against a bound server.
+
+mod api;
+mod browser;
+mod common;
