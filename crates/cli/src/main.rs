@@ -4,8 +4,11 @@
 //! 2 invalid input (each problem on its own stderr line naming file, location and what was expected).
 
 mod bench;
+mod clock;
+mod data_dir;
 mod evaluate;
 mod gen;
+mod ingest;
 mod inputs;
 mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
@@ -80,6 +83,48 @@ enum Command {
         #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
         policy: PathBuf,
     },
+    /// Create the data directory, the sealing key, the ledger signing key and the database.
+    Init {
+        /// The deployment's name, used as the origin line of ledger checkpoints.
+        #[arg(long, default_value = "rightsgate/ledger")]
+        origin: String,
+    },
+    /// Take in a JSON Lines file of requests: screen each and store it as a case, in batched transactions.
+    Ingest {
+        /// One request per line (`-` for stdin).
+        #[arg(value_name = "FILE.jsonl")]
+        file: PathBuf,
+        /// Database URL (`sqlite://PATH?mode=rwc` or `postgres://...`); the data directory's store by default.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// The sealing key file; the data directory's by default.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Directory of law packs.
+        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        lawpacks: PathBuf,
+        /// The policy file.
+        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+        policy: PathBuf,
+        /// Requests per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+        /// Append the references of each committed batch to FILE.
+        #[arg(long, value_name = "FILE")]
+        ack: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Delete the personal data of cases closed before DATE; the ledger and statistics stay intact.
+    Purge {
+        /// Cases closed before this day (YYYY-MM-DD, UTC) are purged.
+        #[arg(long, value_name = "DATE")]
+        before: String,
+        /// Database URL; the data directory's store by default.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+    },
     /// List every screening rule with its effects and citations.
     Rules {
         /// Print JSON instead of Markdown.
@@ -129,6 +174,16 @@ fn main() -> ExitCode {
         Command::Bench { n, seed, rounds, lawpacks, policy } => {
             with_context(&lawpacks, &policy, |ctx| bench::run(ctx, n, seed, rounds, &mut out))
         }
+        Command::Init { origin } => data_dir::init(&origin, &mut out).map(|()| ExitCode::SUCCESS),
+        Command::Ingest { file, db, key, lawpacks, policy, batch, ack, quiet } => {
+            let opts = ingest::Options { file, db, key, lawpacks, policy, batch, ack, quiet };
+            let mut err = std::io::stderr().lock();
+            ingest::run(&opts, &mut out, &mut err).map(|tally| match tally {
+                Some(t) if t.invalid == 0 => ExitCode::SUCCESS,
+                _ => ExitCode::from(INVALID),
+            })
+        }
+        Command::Purge { before, db } => run_purge(&before, db.as_deref(), &mut out),
         Command::Rules { json } => rules_cmd::run(json, &mut out).map(|()| ExitCode::SUCCESS),
         // HELPER-DISPATCH (helpers add their match arms here)
         Command::Report { args, cmd } => report_cli::run(args, cmd, &mut out),
@@ -148,6 +203,28 @@ fn fail(e: &anyhow::Error) -> ExitCode {
     // The process is ending; a failure to write the reason cannot be reported anywhere else.
     let _ = writeln!(err, "rightsgate: {e:#}");
     ExitCode::FAILURE
+}
+
+fn run_purge(before: &str, db: Option<&str>, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let day = match domain::Day::parse(before) {
+        Ok(day) => day,
+        Err(e) => {
+            writeln!(std::io::stderr().lock(), "--before: {e}")?;
+            return Ok(ExitCode::from(INVALID));
+        }
+    };
+    let url = data_dir::db_or_default(db)?;
+    let before = day.date().midnight().assume_utc();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let purged = runtime.block_on(async {
+        let store = store::Store::connect(&url).await?;
+        let n = store.purge(before, clock::now()).await?;
+        store.close().await;
+        anyhow::Ok(n)
+    })?;
+    serde_json::to_writer(&mut *out, &serde_json::json!({ "purged": purged, "closed_before": day.to_string() }))?;
+    writeln!(out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Loads the policy and law packs and runs `f`; invalid inputs exit 2 with one line per problem.

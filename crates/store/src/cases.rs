@@ -250,57 +250,92 @@ macro_rules! case_queries {
         use super::*;
         use $ledger as ledger_sql;
 
+        /// The stored cases among the batch's (state, authority, reference) keys, in one query per chunk.
         async fn existing(
             conn: &mut $conn,
-            key: &(String, String, String),
-        ) -> Result<Option<String>, StoreError> {
-            let row = QueryBuilder::<$db>::new("SELECT id FROM cases WHERE requesting_state = ")
-                .push_bind(key.0.clone())
-                .push(" AND authority = ")
-                .push_bind(key.1.clone())
-                .push(" AND reference = ")
-                .push_bind(key.2.clone())
-                .build()
-                .fetch_optional(&mut *conn)
-                .await?;
-            Ok(match row {
-                Some(r) => Some(r.try_get(0)?),
-                None => None,
-            })
+            prepared: &[Prepared],
+        ) -> Result<BTreeMap<(String, String, String), String>, StoreError> {
+            let mut found = BTreeMap::new();
+            let mut refs: Vec<&str> = prepared.iter().map(|p| p.state_key.2.as_str()).collect();
+            refs.sort_unstable();
+            refs.dedup();
+            for chunk in refs.chunks(500) {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT requesting_state, authority, reference, id FROM cases WHERE reference IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for r in chunk {
+                    sep.push_bind(r.to_string());
+                }
+                qb.push(")");
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    found.insert((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?), row.try_get(3)?);
+                }
+            }
+            Ok(found)
         }
 
-        async fn duplicate(
+        /// Open cases within the window that share an identifier key with the batch: key → (state, authority,
+        /// case id), earliest case first. Two indexed queries per chunk, never a scan of the cases table.
+        async fn open_sharing(
             conn: &mut $conn,
-            p: &Prepared,
+            prepared: &[Prepared],
             since: i64,
-        ) -> Result<Option<String>, StoreError> {
-            if p.idents.is_empty() {
-                return Ok(None);
+        ) -> Result<BTreeMap<[u8; 32], Vec<(String, String, String)>>, StoreError> {
+            let mut keys: Vec<[u8; 32]> = prepared.iter().flat_map(|p| p.idents.iter().copied()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let mut by_key: BTreeMap<[u8; 32], Vec<String>> = BTreeMap::new();
+            for chunk in keys.chunks(500) {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT ident_key, case_id FROM case_identifiers WHERE ident_key IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for k in chunk {
+                    sep.push_bind(k.to_vec());
+                }
+                qb.push(")");
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    let key: Vec<u8> = row.try_get(0)?;
+                    if let Ok(key) = <[u8; 32]>::try_from(key.as_slice()) {
+                        by_key.entry(key).or_default().push(row.try_get(1)?);
+                    }
+                }
             }
-            let mut qb = QueryBuilder::<$db>::new(
-                "SELECT c.id FROM case_identifiers i JOIN cases c ON c.id = i.case_id WHERE i.ident_key IN (",
-            );
-            let mut sep = qb.separated(", ");
-            for k in &p.idents {
-                sep.push_bind(k.to_vec());
+            let mut ids: Vec<String> = by_key.values().flatten().cloned().collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut open: BTreeMap<String, (String, String, i64)> = BTreeMap::new();
+            for chunk in ids.chunks(500) {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "SELECT id, requesting_state, authority, received_at FROM cases WHERE id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for id in chunk {
+                    sep.push_bind(id.clone());
+                }
+                qb.push(") AND received_at >= ").push_bind(since).push(" AND state IN (");
+                let mut sep = qb.separated(", ");
+                for st in OPEN_STATES {
+                    sep.push_bind(*st);
+                }
+                qb.push(")");
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    open.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
+                }
             }
-            qb.push(") AND c.requesting_state = ")
-                .push_bind(p.state_key.0.clone())
-                .push(" AND c.authority = ")
-                .push_bind(p.state_key.1.clone())
-                .push(" AND c.received_at >= ")
-                .push_bind(since)
-                .push(" AND c.state IN (");
-            let mut sep = qb.separated(", ");
-            for s in OPEN_STATES {
-                sep.push_bind(*s);
+            let mut out: BTreeMap<[u8; 32], Vec<(String, String, String)>> = BTreeMap::new();
+            for (key, cases) in by_key {
+                let mut hits: Vec<(i64, String, String, String)> = cases
+                    .into_iter()
+                    .filter_map(|id| open.get(&id).map(|(st, au, at)| (*at, id.clone(), st.clone(), au.clone())))
+                    .collect();
+                hits.sort();
+                if !hits.is_empty() {
+                    out.insert(key, hits.into_iter().map(|(_, id, st, au)| (st, au, id)).collect());
+                }
             }
-            qb.push(") ORDER BY c.received_at, c.id LIMIT 1");
-            let row = qb.build().fetch_optional(&mut *conn).await?;
-            Ok(match row {
-                Some(r) => Some(r.try_get(0)?),
-                None => None,
-            })
+            Ok(out)
         }
 
         pub(crate) async fn intake(
@@ -309,30 +344,26 @@ macro_rules! case_queries {
             prepared: Vec<Prepared>,
         ) -> Result<Vec<Received>, StoreError> {
             let mut out = Vec::with_capacity(batch.len());
+            let stored = existing(conn, &prepared).await?;
+            let since = batch.iter().map(|i| unix(i.now)).min().unwrap_or(0) - DUPLICATE_WINDOW_DAYS * 86_400;
+            let sharing = open_sharing(conn, &prepared, since).await?;
             let mut in_batch: BTreeMap<(String, String, String), String> = BTreeMap::new();
             let mut batch_idents: BTreeMap<(String, String, [u8; 32]), String> = BTreeMap::new();
             let mut rows: Vec<(&Intake<'_>, Prepared, Option<String>)> = Vec::new();
             for (intake, p) in batch.iter().zip(prepared) {
-                if let Some(id) = in_batch.get(&p.state_key) {
+                if let Some(id) = in_batch.get(&p.state_key).or_else(|| stored.get(&p.state_key)) {
                     out.push(Received::AlreadyStored { id: id.clone() });
                     continue;
                 }
-                if let Some(id) = existing(conn, &p.state_key).await? {
-                    out.push(Received::AlreadyStored { id });
-                    continue;
-                }
-                let since = unix(intake.now) - DUPLICATE_WINDOW_DAYS * 86_400;
-                let mut dup = p
-                    .idents
-                    .iter()
-                    .find_map(|k| batch_idents.get(&(p.state_key.0.clone(), p.state_key.1.clone(), *k)).cloned());
-                if dup.is_none() {
-                    dup = duplicate(conn, &p, since).await?;
-                }
+                let (state, authority) = (&p.state_key.0, &p.state_key.1);
+                let stored_dup = p.idents.iter().find_map(|k| {
+                    sharing.get(k)?.iter().find(|(st, au, _)| st == state && au == authority).map(|(_, _, id)| id.clone())
+                });
+                let dup = stored_dup.or_else(|| {
+                    p.idents.iter().find_map(|k| batch_idents.get(&(state.clone(), authority.clone(), *k)).cloned())
+                });
                 for k in &p.idents {
-                    batch_idents
-                        .entry((p.state_key.0.clone(), p.state_key.1.clone(), *k))
-                        .or_insert_with(|| p.id.clone());
+                    batch_idents.entry((state.clone(), authority.clone(), *k)).or_insert_with(|| p.id.clone());
                 }
                 in_batch.insert(p.state_key.clone(), p.id.clone());
                 out.push(Received::New { id: p.id.clone(), duplicate_of: dup.clone() });

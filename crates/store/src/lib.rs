@@ -110,7 +110,10 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // A 64 MiB page cache and memory-mapped reads keep index lookups out of read(2) calls.
+                .pragma("cache_size", "-65536")
+                .pragma("mmap_size", "1073741824");
             let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             Ok(Self { backend: Backend::Sqlite(pool) })

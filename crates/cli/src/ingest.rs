@@ -1,0 +1,265 @@
+//! `rightsgate ingest FILE.jsonl`: bulk intake. Each line is read, screened and taken in as a case, in batched
+//! transactions (case rows, identifier hashes, events and ledger leaves together).
+//!
+//! Resumable: references already stored for the same requesting state and authority are skipped, so re-running
+//! after a crash takes in exactly what is missing. With `--ack FILE`, the references of each committed batch
+//! are appended to FILE after the commit, so every acknowledged request is durably stored.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use domain::{Decision, Request};
+use store::{Intake, Received, Store};
+
+use crate::{clock, data_dir, evaluate, inputs};
+
+/// Options of one ingest run.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    /// The JSON Lines file (`-` for stdin).
+    pub(crate) file: PathBuf,
+    /// Database URL, or the default store.
+    pub(crate) db: Option<String>,
+    /// Sealing key file, or the data directory's.
+    pub(crate) key: Option<PathBuf>,
+    /// Law packs.
+    pub(crate) lawpacks: PathBuf,
+    /// Policy.
+    pub(crate) policy: PathBuf,
+    /// Requests per transaction.
+    pub(crate) batch: usize,
+    /// Where to append the references of committed batches.
+    pub(crate) ack: Option<PathBuf>,
+    /// Hide the progress bar.
+    pub(crate) quiet: bool,
+}
+
+/// One screened request, owned, waiting for its batch.
+struct Item {
+    bytes: Vec<u8>,
+    request: Request,
+    decision: Decision,
+    sections: Vec<String>,
+    due: time::OffsetDateTime,
+}
+
+/// What a run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub(crate) read: u64,
+    pub(crate) taken_in: u64,
+    pub(crate) already_stored: u64,
+    pub(crate) invalid: u64,
+    pub(crate) duplicates: u64,
+}
+
+/// Runs an ingest; invalid lines are reported on `err` and skipped. Returns the tally.
+pub(crate) fn run(
+    opts: &Options,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Option<Tally>> {
+    let ctx = match inputs::load_context(&opts.lawpacks, &opts.policy) {
+        Ok(ctx) => ctx,
+        Err(problems) => {
+            evaluate::report(err, &problems)?;
+            return Ok(None);
+        }
+    };
+    let sealer = data_dir::read_sealer(opts.key.as_deref())?;
+    let url = data_dir::db_or_default(opts.db.as_deref())?;
+    let (input, total): (Box<dyn BufRead + Send>, u64) = if opts.file == Path::new("-") {
+        (Box::new(std::io::BufReader::new(std::io::stdin())), 0)
+    } else {
+        let f = std::fs::File::open(&opts.file)
+            .with_context(|| format!("opening `{}`", opts.file.display()))?;
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(std::io::BufReader::with_capacity(1 << 16, f)), len)
+    };
+    let bar = if opts.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} {bytes}/{total_bytes} {wide_bar} {per_sec} {eta} {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    };
+    let name = opts.file.display().to_string();
+    let batch_size = opts.batch.max(1);
+    let start = Instant::now();
+    let mut tally = Tally::default();
+    let mut problems_seen = Vec::new();
+
+    // One thread reads and screens; this one seals and writes, so the two cores overlap.
+    let (tx, rx) = mpsc::sync_channel::<Vec<Item>>(2);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let store = runtime.block_on(Store::connect(&url)).with_context(|| "opening the case store")?;
+    let mut ack = match &opts.ack {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening `{}`", path.display()))?,
+        )),
+        None => None,
+    };
+    let reader_bar = bar.clone();
+    let producer =
+        std::thread::spawn(move || -> anyhow::Result<(u64, u64, Vec<domain::InputError>)> {
+            let mut input = input;
+            let mut line = Vec::with_capacity(4096);
+            let mut number = 0u64;
+            let mut read = 0u64;
+            let mut invalid = 0u64;
+            let mut problems = Vec::new();
+            let mut batch = Vec::with_capacity(batch_size);
+            loop {
+                line.clear();
+                let n = input.read_until(b'\n', &mut line).context("reading requests")?;
+                if n == 0 {
+                    break;
+                }
+                reader_bar.inc(n as u64);
+                number += 1;
+                let mut bytes = line.as_slice();
+                if let Some(rest) = bytes.strip_suffix(b"\n") {
+                    bytes = rest.strip_suffix(b"\r").unwrap_or(rest);
+                }
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                read += 1;
+                let parsed = Request::parse("", bytes).and_then(|request| {
+                    rules::screen(&request, &rules::sha256_hex(bytes), &ctx)
+                        .map(|decision| (request, decision))
+                        .map_err(|e| vec![domain::InputError::new("", e.path, e.message)])
+                });
+                match parsed {
+                    Ok((request, decision)) => {
+                        let sections = offence_sections(&ctx, &request);
+                        let due = ctx.policy().deadlines.due(request.urgency, request.received);
+                        batch.push(Item {
+                            bytes: bytes.to_vec(),
+                            request,
+                            decision,
+                            sections,
+                            due,
+                        });
+                        if batch.len() == batch_size {
+                            if tx
+                                .send(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))
+                                .is_err()
+                            {
+                                break;
+                            }
+                        }
+                    }
+                    Err(mut errs) => {
+                        invalid += 1;
+                        for e in &mut errs {
+                            e.file = format!("{name}: line {number}");
+                        }
+                        problems.extend(errs);
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            Ok((read, invalid, problems))
+        });
+
+    let written: anyhow::Result<()> = runtime.block_on(async {
+        for batch in rx {
+            let now = clock::now();
+            let intakes: Vec<Intake<'_>> = batch
+                .iter()
+                .map(|i| Intake {
+                    request: &i.request,
+                    bytes: &i.bytes,
+                    decision: &i.decision,
+                    offence_sections: &i.sections,
+                    due: i.due,
+                    now,
+                    actor: "ingest",
+                })
+                .collect();
+            let received = store.intake(&sealer, &intakes).await.context("storing a batch")?;
+            for (item, r) in batch.iter().zip(&received) {
+                match r {
+                    Received::New { duplicate_of, .. } => {
+                        tally.taken_in += 1;
+                        tally.duplicates += u64::from(duplicate_of.is_some());
+                    }
+                    Received::AlreadyStored { .. } => tally.already_stored += 1,
+                }
+                if let Some(ack) = &mut ack {
+                    let r = &item.request;
+                    writeln!(
+                        ack,
+                        "{}\t{}\t{}",
+                        r.requesting.state, r.requesting.authority, r.reference
+                    )?;
+                }
+            }
+            if let Some(ack) = &mut ack {
+                ack.flush().context("writing acknowledgements")?;
+            }
+            bar.set_message(format!("{} cases", tally.taken_in));
+        }
+        store.close().await;
+        Ok(())
+    });
+    let produced = producer.join().map_err(|_| anyhow::anyhow!("the reading thread failed"))?;
+    written?;
+    let (read, invalid, problems) = produced?;
+    problems_seen.extend(problems);
+    bar.finish_and_clear();
+    evaluate::report(err, &problems_seen)?;
+    tally.read = read;
+    tally.invalid = invalid;
+    let secs = start.elapsed().as_secs_f64();
+    serde_json::to_writer(
+        &mut *out,
+        &serde_json::json!({
+            "read": tally.read,
+            "taken_in": tally.taken_in,
+            "already_stored": tally.already_stored,
+            "invalid": tally.invalid,
+            "duplicates_flagged": tally.duplicates,
+            "seconds": (secs * 1000.0).round() / 1000.0,
+            "per_second": if secs > 0.0 { (tally.read as f64 / secs).round() } else { 0.0 },
+        }),
+    )?;
+    writeln!(out)?;
+    Ok(Some(tally))
+}
+
+/// ICCS sections (two digits) of the request's resolved offences, sorted, without repeats.
+pub(crate) fn offence_sections(ctx: &rules::Context, request: &Request) -> Vec<String> {
+    let mut sections: Vec<String> = ctx
+        .lawpack(&request.requesting.state)
+        .into_iter()
+        .flat_map(|pack| {
+            request
+                .offences
+                .iter()
+                .filter_map(|o| pack.offence(&o.reference))
+                .flat_map(|o| o.iccs.iter())
+        })
+        .filter_map(|code| code.get(..2).map(str::to_owned))
+        .collect();
+    sections.sort();
+    sections.dedup();
+    sections
+}
