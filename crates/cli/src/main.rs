@@ -12,6 +12,8 @@ mod ingest;
 mod inputs;
 mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
+mod serve_cli;
+mod user_cli;
 mod report_cli;
 mod lawpack_cli;
 mod ledger_cli;
@@ -132,6 +134,13 @@ enum Command {
         json: bool,
     },
     // HELPER-COMMANDS (helpers add their subcommand variants here)
+    /// Run the web server and case-review desk (`--demo` seeds a throwaway database and demo accounts).
+    Serve(serve_cli::ServeArgs),
+    /// Manage local accounts.
+    User {
+        #[command(subcommand)]
+        cmd: user_cli::UserCommand,
+    },
     /// Transparency reports from the ledger (HTML, CSV, JSON) and their verification.
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Report {
@@ -186,6 +195,8 @@ fn main() -> ExitCode {
         Command::Purge { before, db } => run_purge(&before, db.as_deref(), &mut out),
         Command::Rules { json } => rules_cmd::run(json, &mut out).map(|()| ExitCode::SUCCESS),
         // HELPER-DISPATCH (helpers add their match arms here)
+        Command::Serve(args) => serve_cli::run(&args, &mut out),
+        Command::User { cmd } => user_cli::run(cmd, &mut out),
         Command::Report { args, cmd } => report_cli::run(args, cmd, &mut out),
         Command::Ledger { cmd } => ledger_cli::run(cmd, &mut out),
         Command::Lawpack { cmd } => lawpack_cli::run(cmd, &mut out, &mut std::io::stderr().lock()),
