@@ -155,13 +155,12 @@ pub(crate) fn run(
                             sections,
                             due,
                         });
-                        if batch.len() == batch_size {
-                            if tx
+                        if batch.len() == batch_size
+                            && tx
                                 .send(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))
                                 .is_err()
-                            {
-                                break;
-                            }
+                        {
+                            break;
                         }
                     }
                     Err(mut errs) => {

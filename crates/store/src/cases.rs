@@ -220,11 +220,13 @@ fn from_unix(s: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-fn new_case_id() -> String {
+/// A case id that sorts by intake time: the intake second and the position in the batch, then random bytes.
+/// New rows land at the end of the primary-key B-trees instead of at random pages.
+fn new_case_id(now: OffsetDateTime, position: usize) -> String {
     use rand::RngCore;
-    let mut bytes = [0u8; 8];
+    let mut bytes = [0u8; 5];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("c-{}", hex::encode(bytes))
+    format!("c-{:010x}{:06x}{}", unix(now).max(0), position & 0xff_ffff, hex::encode(bytes))
 }
 
 fn new_salt() -> [u8; 32] {
@@ -778,8 +780,9 @@ impl Store {
     ) -> Result<Vec<Received>, StoreError> {
         let prepared = batch
             .iter()
-            .map(|i| {
-                let id = new_case_id();
+            .enumerate()
+            .map(|(position, i)| {
+                let id = new_case_id(i.now, position);
                 let salt = new_salt();
                 let mut idents: Vec<[u8; 32]> = i
                     .request
