@@ -66,8 +66,12 @@ fn keygen_append_checkpoint_prove_verify() {
         tree.push(leaf.as_bytes());
     }
     let want = tree.inclusion_proof(2, 5).unwrap();
-    let printed: Vec<String> =
-        proof["hashes"].as_array().unwrap().iter().map(|h| h.as_str().unwrap().to_owned()).collect();
+    let printed: Vec<String> = proof["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_owned())
+        .collect();
     let want_hex: Vec<String> = want.hashes().iter().map(ToString::to_string).collect();
     assert_eq!(printed, want_hex);
     cp.root().verify_inclusion(b"c", 2, &want).unwrap();
@@ -82,7 +86,15 @@ fn keygen_append_checkpoint_prove_verify() {
     let out: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!((out["old_size"].as_u64(), out["new_size"].as_u64()), (Some(3), Some(5)));
     rightsgate()
-        .args(["ledger", "verify", "--db", &db, "--verifier-key", &vkey.to_string(), "--checkpoint"])
+        .args([
+            "ledger",
+            "verify",
+            "--db",
+            &db,
+            "--verifier-key",
+            &vkey.to_string(),
+            "--checkpoint",
+        ])
         .arg(&cp_file)
         .assert()
         .success();
@@ -103,7 +115,15 @@ fn keygen_append_checkpoint_prove_verify() {
     assert_eq!(out["first_bad_index"], 5);
     // Its signature no longer verifies either: invalid input.
     rightsgate()
-        .args(["ledger", "verify", "--db", &db, "--verifier-key", &vkey.to_string(), "--checkpoint"])
+        .args([
+            "ledger",
+            "verify",
+            "--db",
+            &db,
+            "--verifier-key",
+            &vkey.to_string(),
+            "--checkpoint",
+        ])
         .arg(&longer_file)
         .assert()
         .code(2);
