@@ -127,3 +127,134 @@ impl Write for Sink {
         Ok(())
     }
 }
+
+/// `rightsgate bench-ingest`: ingest of N generated requests into a fresh store, beside the floor (a bare
+/// insert of the same request bytes in the same batches), on SQLite and optionally PostgreSQL.
+pub(crate) fn ingest(
+    lawpacks: &std::path::Path,
+    policy: &std::path::Path,
+    n: usize,
+    batch: usize,
+    postgres: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let ctx = match crate::inputs::load_context(lawpacks, policy) {
+        Ok(ctx) => ctx,
+        Err(problems) => anyhow::bail!(
+            "{}",
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        ),
+    };
+    let dir = std::env::temp_dir().join(format!("rightsgate-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("requests.jsonl");
+    {
+        let packs: Vec<_> = ctx.lawpacks().collect();
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        let mut done = 0;
+        while done < n {
+            let k = (n - done).min(10_000);
+            // Distinct seeds per chunk keep references unique across chunks and memory flat.
+            for r in
+                crate::gen::requests_from(&packs, ctx.policy(), done..done + k, 42 + done as u64)
+            {
+                serde_json::to_writer(&mut w, &r)?;
+                w.write_all(b"\n")?;
+            }
+            done += k;
+        }
+        w.flush()?;
+    }
+    let bytes = std::fs::metadata(&file)?.len();
+    writeln!(
+        out,
+        "{n} generated requests, {:.0} MiB, batches of {batch}",
+        bytes as f64 / (1 << 20) as f64
+    )?;
+    let key = dir.join("bench.key");
+    if !key.exists() {
+        crate::data_dir::write_secret(&key, &store::Sealer::generate_key())?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mut targets = vec![(
+        "sqlite",
+        format!("sqlite://{}?mode=rwc", dir.join("ingest.db").display()),
+        format!("sqlite://{}?mode=rwc", dir.join("floor.db").display()),
+    )];
+    if let Some(base) = postgres {
+        let pid = std::process::id();
+        let ingest_url =
+            runtime.block_on(store::postgres_fresh_schema(base, &format!("bench_ingest_{pid}")))?;
+        let floor_url =
+            runtime.block_on(store::postgres_fresh_schema(base, &format!("bench_floor_{pid}")))?;
+        targets.push(("postgres", ingest_url, floor_url));
+    }
+    for (backend, ingest_url, floor_url) in targets {
+        reset_peak_rss();
+        let opts = crate::ingest::Options {
+            file: file.clone(),
+            db: Some(ingest_url),
+            key: Some(key.clone()),
+            lawpacks: lawpacks.to_owned(),
+            policy: policy.to_owned(),
+            batch,
+            ack: None,
+            quiet: true,
+        };
+        let start = Instant::now();
+        let mut sink = Sink::default();
+        let tally = crate::ingest::run(&opts, &mut sink, &mut std::io::sink())?;
+        let ingest_secs = start.elapsed().as_secs_f64();
+        let ingest_rss = peak_rss_mib();
+        let taken = tally.map_or(0, |t| t.taken_in);
+
+        reset_peak_rss();
+        let start = Instant::now();
+        runtime.block_on(async {
+            let store = Store::connect(&floor_url).await?;
+            let reader = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(&file)?);
+            let mut rows = Vec::with_capacity(batch);
+            for line in std::io::BufRead::split(reader, b'\n') {
+                rows.push(line?);
+                if rows.len() == batch {
+                    store.bench_floor_insert(&rows, batch).await?;
+                    rows.clear();
+                }
+            }
+            store.bench_floor_insert(&rows, batch).await?;
+            store.close().await;
+            anyhow::Ok(())
+        })?;
+        let floor_secs = start.elapsed().as_secs_f64();
+        writeln!(
+            out,
+            "{backend}: ingest {taken} cases in {ingest_secs:.1} s = {:.0} requests/s, peak RSS {ingest_rss} MiB; \
+             floor (bare insert of the same bytes) {floor_secs:.1} s = {:.0} rows/s; ingest / floor = {:.2}x",
+            n as f64 / ingest_secs,
+            n as f64 / floor_secs,
+            ingest_secs / floor_secs
+        )?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+use store::Store;
+
+/// Resets the kernel's peak-RSS counter for this process (Linux); a no-op elsewhere.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory since the last reset, in MiB (Linux `VmHWM`), or 0 when unknown.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}

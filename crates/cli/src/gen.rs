@@ -46,6 +46,17 @@ pub(crate) fn requests(
     n: usize,
     seed: u64,
 ) -> Vec<Request> {
+    requests_from(packs, policy, 0..n, seed)
+}
+
+/// Like [`requests`], numbering references and identifiers from `range.start`, so that consecutive ranges
+/// generated in chunks never share a reference or an identifier.
+pub(crate) fn requests_from(
+    packs: &[&LawPack],
+    policy: &domain::Policy,
+    range: std::ops::Range<usize>,
+    seed: u64,
+) -> Vec<Request> {
     let mut rng = StdRng::seed_from_u64(seed);
     let requesters: Vec<&LawPack> = packs
         .iter()
@@ -53,7 +64,7 @@ pub(crate) fn requests(
         .filter(|p| p.code != policy.state && !p.offences.is_empty())
         .collect();
     let requested = packs.iter().copied().find(|p| p.code == policy.state);
-    (0..n).map(|i| one(&mut rng, &requesters, requested, policy, i)).collect()
+    range.map(|i| one(&mut rng, &requesters, requested, policy, i)).collect()
 }
 
 /// The instrument a careful requester would invoke between `r` and `q`, if any.

@@ -36,18 +36,18 @@ pub(crate) enum LedgerCommand {
     },
     /// Append raw leaves, one per line of FILE (for testing), in batched transactions.
     Append {
-        /// Database URL: `sqlite://PATH?mode=rwc` or `postgres://...`.
+        /// Database URL: `sqlite://PATH?mode=rwc` or `postgres://...`; the data directory's store by default.
         #[arg(long, value_name = "URL")]
-        db: String,
+        db: Option<String>,
         /// One leaf per line (`-` for stdin); the line's bytes without the newline are the leaf.
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
     /// Print the current checkpoint as a signed note (unsigned body if no key is given).
     Checkpoint {
-        /// Database URL.
+        /// Database URL; the data directory's store by default.
         #[arg(long, value_name = "URL")]
-        db: String,
+        db: Option<String>,
         /// The private key file written by `keygen`.
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
@@ -57,9 +57,9 @@ pub(crate) enum LedgerCommand {
     },
     /// Print the inclusion proof of one leaf.
     Prove {
-        /// Database URL.
+        /// Database URL; the data directory's store by default.
         #[arg(long, value_name = "URL")]
-        db: String,
+        db: Option<String>,
         /// The leaf index.
         #[arg(long, value_name = "N")]
         index: u64,
@@ -69,9 +69,9 @@ pub(crate) enum LedgerCommand {
     },
     /// Print the consistency proof between two tree sizes.
     Consistency {
-        /// Database URL.
+        /// Database URL; the data directory's store by default.
         #[arg(long, value_name = "URL")]
-        db: String,
+        db: Option<String>,
         /// The older tree size.
         #[arg(long, value_name = "M")]
         old: u64,
@@ -81,9 +81,9 @@ pub(crate) enum LedgerCommand {
     },
     /// Recompute the whole tree from the stored leaves, check every stored hash and a saved checkpoint.
     Verify {
-        /// Database URL.
+        /// Database URL; the data directory's store by default.
         #[arg(long, value_name = "URL")]
-        db: String,
+        db: Option<String>,
         /// A checkpoint saved earlier (signed note or bare body); the log must still extend it.
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
@@ -228,7 +228,9 @@ async fn run_async(cmd: LedgerCommand, out: &mut dyn Write) -> anyhow::Result<Ex
     }
 }
 
-async fn connect(url: &str) -> anyhow::Result<Store> {
+async fn connect(url: &Option<String>) -> anyhow::Result<Store> {
+    let url = crate::data_dir::db_or_default(url.as_deref())?;
+    let url = url.as_str();
     Store::connect(url)
         .await
         .with_context(|| format!("opening the ledger database `{}`", redact(url)))

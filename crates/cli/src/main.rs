@@ -12,11 +12,11 @@ mod ingest;
 mod inputs;
 mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
-mod serve_cli;
-mod user_cli;
-mod report_cli;
 mod lawpack_cli;
 mod ledger_cli;
+mod report_cli;
+mod serve_cli;
+mod user_cli;
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -127,6 +127,24 @@ enum Command {
         #[arg(long, value_name = "URL")]
         db: Option<String>,
     },
+    /// Benchmark ingest: N generated requests into a fresh store, beside a bare insert of the same bytes.
+    BenchIngest {
+        /// How many generated requests.
+        #[arg(long, default_value_t = 100_000)]
+        n: usize,
+        /// Requests per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+        /// Also run on this PostgreSQL database (fresh schemas are created in it).
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+        /// Directory of law packs.
+        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        lawpacks: PathBuf,
+        /// The policy file.
+        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+        policy: PathBuf,
+    },
     /// List every screening rule with its effects and citations.
     Rules {
         /// Print JSON instead of Markdown.
@@ -193,6 +211,10 @@ fn main() -> ExitCode {
             })
         }
         Command::Purge { before, db } => run_purge(&before, db.as_deref(), &mut out),
+        Command::BenchIngest { n, batch, postgres, lawpacks, policy } => {
+            bench::ingest(&lawpacks, &policy, n, batch, postgres.as_deref(), &mut out)
+                .map(|()| ExitCode::SUCCESS)
+        }
         Command::Rules { json } => rules_cmd::run(json, &mut out).map(|()| ExitCode::SUCCESS),
         // HELPER-DISPATCH (helpers add their match arms here)
         Command::Serve(args) => serve_cli::run(&args, &mut out),
@@ -233,7 +255,10 @@ fn run_purge(before: &str, db: Option<&str>, out: &mut dyn Write) -> anyhow::Res
         store.close().await;
         anyhow::Ok(n)
     })?;
-    serde_json::to_writer(&mut *out, &serde_json::json!({ "purged": purged, "closed_before": day.to_string() }))?;
+    serde_json::to_writer(
+        &mut *out,
+        &serde_json::json!({ "purged": purged, "closed_before": day.to_string() }),
+    )?;
     writeln!(out)?;
     Ok(ExitCode::SUCCESS)
 }

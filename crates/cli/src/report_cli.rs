@@ -129,9 +129,8 @@ impl<R: rand::RngCore> RandomSource for Rng<R> {
 }
 
 async fn make(args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let Some(db) = args.db.as_deref() else {
-        return invalid("give the ledger database with `--db URL`");
-    };
+    let db = crate::data_dir::db_or_default(args.db.as_deref())?;
+    let db = db.as_str();
     let Some(dir) = args.out.as_deref() else {
         return invalid("give the output directory with `--out DIR`");
     };
@@ -432,9 +431,8 @@ async fn verify(
     verifier_key: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let Some(db) = db else {
-        return invalid("give the ledger database with `--db URL`");
-    };
+    let db = crate::data_dir::db_or_default(db)?;
+    let db = db.as_str();
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading report `{}`", path.display()))?;
     let doc: Value = match serde_json::from_str(&text) {

@@ -13,6 +13,7 @@ use sqlx::sqlite::{
 };
 
 mod cases;
+mod floor;
 mod ledger;
 mod read;
 mod seal;
@@ -21,11 +22,12 @@ mod users;
 pub use crate::cases::{
     Act, Actor, CaseView, Filter, Intake, Received, Summary, TimelineEntry, DUPLICATE_WINDOW_DAYS,
 };
+pub use crate::floor::postgres_fresh_schema;
 pub use crate::ledger::{Consistency, Inclusion, Tampered, VerifyReport};
 pub use crate::seal::{Sealer, KEY_LEN};
 pub use crate::users::{
-    check_name, Authenticated, NewSession, Session, User, UserError, LOGIN_MAX_FAILURES, LOGIN_WINDOW,
-    MIN_PASSWORD_LEN, SESSION_TTL,
+    check_name, Authenticated, NewSession, Session, User, UserError, LOGIN_MAX_FAILURES,
+    LOGIN_WINDOW, MIN_PASSWORD_LEN, SESSION_TTL,
 };
 
 /// A handle on the database: cheap to clone, shared by every request.
@@ -111,9 +113,8 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-                // A 64 MiB page cache and memory-mapped reads keep index lookups out of read(2) calls.
-                .pragma("cache_size", "-65536")
-                .pragma("mmap_size", "1073741824");
+                // A 64 MiB page cache keeps index lookups out of read(2) calls.
+                .pragma("cache_size", "-65536");
             let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             Ok(Self { backend: Backend::Sqlite(pool) })

@@ -3,5 +3,6 @@
 mod crash;
 mod evaluate;
 mod lawpack;
+mod ledger;
 mod report;
 mod tidy;

@@ -19,7 +19,8 @@ CREATE TABLE cases (
     next_seq INTEGER NOT NULL,
     sealed BLOB,
     purged_at INTEGER,
-    UNIQUE (requesting_state, authority, reference)
+    -- Reference first, so that a batch of references is looked up through this index.
+    UNIQUE (reference, requesting_state, authority)
 );
 CREATE INDEX cases_state_due ON cases (state, due_at);
 
