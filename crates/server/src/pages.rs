@@ -609,12 +609,81 @@ pub(crate) async fn decide(
 /// `GET /transparency`: public.
 pub(crate) async fn transparency(State(state): State<AppState>, user: MaybeUser) -> PageResult {
     let (size, root, note) = crate::api::public_checkpoint(&state).await?;
+    let report = public_report(&state, size).await?;
     let user = user.0.as_ref().map(user_ctx);
     render(
         &state,
         "transparency.html",
-        json!({ "user": user, "size": size, "root": root, "note": note }),
+        json!({ "user": user, "size": size, "root": root, "note": note, "report": report }),
     )
+}
+
+/// Smallest count published as a number on the public page; smaller counts read `<5`.
+const PUBLIC_K: u64 = 5;
+
+/// The statistics of every request received up to today, computed from the first `size` ledger leaves with
+/// `domain::stats`, with small counts and their complements withheld exactly as `rightsgate report` does.
+async fn public_report(state: &AppState, size: u64) -> Result<serde_json::Value, AppError> {
+    use domain::stats::{suppress, Aggregator, Period, Suppression};
+    let internal = |e: &dyn std::fmt::Display| AppError::Internal(e.to_string());
+    let today = domain::Day::from(crate::now().date());
+    let first = domain::Day::from_ymd(2000, 1, 1).unwrap_or(today);
+    let period = Period::new(first.min(today), today).map_err(|e| internal(&e))?;
+    let mut aggregator = Aggregator::new(period);
+    let mut start = 0;
+    while start < size {
+        let end = size.min(start + 10_000);
+        for (_, bytes) in state.0.store.leaves(start, end).await? {
+            let leaf = domain::leaf::Leaf::decode(&bytes).map_err(|e| internal(&e))?;
+            aggregator.push(&leaf).map_err(|e| internal(&e))?;
+        }
+        start = end;
+    }
+    let report = aggregator.finish();
+    let tables: Vec<serde_json::Value> =
+        ["totals", "requesting_state", "refusal_ground", "measure"]
+            .iter()
+            .filter_map(|id| report.table(id))
+            .map(|table| {
+                let grid = table.with_margins();
+                let marks =
+                    suppress(&grid, PUBLIC_K, table.row_total.is_some(), table.column_totals);
+                let mut columns = table.columns.clone();
+                if let Some(total) = table.row_total {
+                    columns.push(total.to_owned());
+                }
+                let mut labels = table.rows.clone();
+                if table.column_totals {
+                    labels.push("all".to_owned());
+                }
+                let rows: Vec<serde_json::Value> = grid
+                    .iter()
+                    .zip(&marks)
+                    .zip(labels)
+                    .map(|((values, marks), label)| {
+                        let cells: Vec<String> = values
+                            .iter()
+                            .zip(marks)
+                            .map(|(v, m)| match m {
+                                None => v.to_string(),
+                                Some(Suppression::Small) => format!("<{PUBLIC_K}"),
+                                Some(Suppression::Complementary) => "x".to_owned(),
+                            })
+                            .collect();
+                        json!({ "label": label, "cells": cells })
+                    })
+                    .collect();
+                json!({ "id": table.id, "title": table.title, "columns": columns, "rows": rows })
+            })
+            .collect();
+    Ok(json!({
+        "from": period.from().to_string(),
+        "to": period.to().to_string(),
+        "k": PUBLIC_K,
+        "tables": tables,
+        "decided": report.days.decided,
+        "median_days": report.days.median,
+    }))
 }
 
 #[cfg(test)]

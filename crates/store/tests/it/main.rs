@@ -2,7 +2,7 @@
 //! `TEST_DATABASE_URL` is set (and must, when `RIGHTSGATE_REQUIRE_POSTGRES=1`).
 
 mod db;
-mod story;
 mod ledger;
+mod story;
 mod tidy;
 mod users;
