@@ -11,8 +11,8 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use domain::{Decision, Request};
-use store::{Intake, Received, Store};
+use domain::Request;
+use store::{Intake, PreparedIntake, Received, Store};
 
 use crate::{clock, data_dir, evaluate, inputs};
 
@@ -37,13 +37,10 @@ pub(crate) struct Options {
     pub(crate) quiet: bool,
 }
 
-/// One screened request, owned, waiting for its batch.
+/// One screened, sealed and encoded request waiting for its batch, with its acknowledgement line.
 struct Item {
-    bytes: Vec<u8>,
-    request: Request,
-    decision: Decision,
-    sections: Vec<String>,
-    due: time::OffsetDateTime,
+    prepared: PreparedIntake,
+    ack: String,
 }
 
 /// What a run did.
@@ -148,13 +145,24 @@ pub(crate) fn run(
                     Ok((request, decision)) => {
                         let sections = offence_sections(&ctx, &request);
                         let due = ctx.policy().deadlines.due(request.urgency, request.received);
-                        batch.push(Item {
-                            bytes: bytes.to_vec(),
-                            request,
-                            decision,
-                            sections,
+                        let intake = Intake {
+                            request: &request,
+                            bytes,
+                            decision: &decision,
+                            offence_sections: &sections,
                             due,
-                        });
+                            now: clock::now(),
+                            actor: "ingest",
+                        };
+                        let prepared = Store::prepare_intake(&sealer, &intake, batch.len())
+                            .context("sealing a request")?;
+                        let ack = format!(
+                            "{}\t{}\t{}",
+                            request.requesting.state,
+                            request.requesting.authority,
+                            request.reference
+                        );
+                        batch.push(Item { prepared, ack });
                         if batch.len() == batch_size
                             && tx
                                 .send(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))
@@ -180,21 +188,10 @@ pub(crate) fn run(
 
     let written: anyhow::Result<()> = runtime.block_on(async {
         for batch in rx {
-            let now = clock::now();
-            let intakes: Vec<Intake<'_>> = batch
-                .iter()
-                .map(|i| Intake {
-                    request: &i.request,
-                    bytes: &i.bytes,
-                    decision: &i.decision,
-                    offence_sections: &i.sections,
-                    due: i.due,
-                    now,
-                    actor: "ingest",
-                })
-                .collect();
-            let received = store.intake(&sealer, &intakes).await.context("storing a batch")?;
-            for (item, r) in batch.iter().zip(&received) {
+            let (prepared, acks): (Vec<PreparedIntake>, Vec<String>) =
+                batch.into_iter().map(|item| (item.prepared, item.ack)).unzip();
+            let received = store.intake_prepared(prepared).await.context("storing a batch")?;
+            for (line, r) in acks.iter().zip(&received) {
                 match r {
                     Received::New { duplicate_of, .. } => {
                         tally.taken_in += 1;
@@ -203,12 +200,7 @@ pub(crate) fn run(
                     Received::AlreadyStored { .. } => tally.already_stored += 1,
                 }
                 if let Some(ack) = &mut ack {
-                    let r = &item.request;
-                    writeln!(
-                        ack,
-                        "{}\t{}\t{}",
-                        r.requesting.state, r.requesting.authority, r.reference
-                    )?;
+                    writeln!(ack, "{line}")?;
                 }
             }
             if let Some(ack) = &mut ack {

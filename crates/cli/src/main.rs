@@ -109,7 +109,7 @@ enum Command {
         #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
         policy: PathBuf,
         /// Requests per transaction.
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 5000)]
         batch: usize,
         /// Append the references of each committed batch to FILE.
         #[arg(long, value_name = "FILE")]
@@ -133,7 +133,7 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         n: usize,
         /// Requests per transaction.
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 5000)]
         batch: usize,
         /// Also run on this PostgreSQL database (fresh schemas are created in it).
         #[arg(long, value_name = "URL")]

@@ -63,18 +63,31 @@ pub enum LeafError {
 impl Leaf {
     /// The canonical bytes.
     pub fn encode(&self) -> Vec<u8> {
+        // Field order is key order; a golden test pins the bytes.
+        #[derive(serde::Serialize)]
+        struct Canonical<'a> {
+            at: &'a str,
+            case: &'a str,
+            commitment: &'a str,
+            event: &'a str,
+            meta: &'a BTreeMap<String, Value>,
+            seq: u64,
+            state: &'a str,
+            v: u64,
+        }
         let at = self.at.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(self.at);
         let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-        let mut map: BTreeMap<&str, Value> = BTreeMap::new();
-        map.insert("v", json!(VERSION));
-        map.insert("case", json!(self.case));
-        map.insert("seq", json!(self.seq));
-        map.insert("at", json!(at));
-        map.insert("event", json!(self.event));
-        map.insert("state", json!(self.state.as_str()));
-        map.insert("commitment", json!(self.commitment));
-        map.insert("meta", Value::Object(self.meta.clone().into_iter().collect()));
-        serde_json::to_vec(&map).unwrap_or_default()
+        serde_json::to_vec(&Canonical {
+            at: &at,
+            case: &self.case,
+            commitment: &self.commitment,
+            event: &self.event,
+            meta: &self.meta,
+            seq: self.seq,
+            state: self.state.as_str(),
+            v: VERSION,
+        })
+        .unwrap_or_default()
     }
 
     /// Reads canonical leaf bytes; re-encoding must give the same bytes.

@@ -195,12 +195,18 @@ fn sealed_case(
     intake: &Intake<'_>,
     salt: &[u8; 32],
 ) -> Result<Vec<u8>, StoreError> {
-    let body = serde_json::json!({
-        "request": String::from_utf8_lossy(intake.bytes),
-        "decision": intake.decision,
-        "salt": hex::encode(salt),
-    });
-    let plain = serde_json::to_vec(&body).map_err(|e| StoreError::Crypto(e.to_string()))?;
+    // The sealed storage layout of a case: the request as received, screening's decision, the salt.
+    #[derive(serde::Serialize)]
+    struct Sealed<'a> {
+        request: &'a str,
+        decision: &'a Decision,
+        salt: String,
+    }
+    let request = std::str::from_utf8(intake.bytes)
+        .map_err(|e| StoreError::Crypto(format!("request bytes are not UTF-8: {e}")))?;
+    let plain =
+        serde_json::to_vec(&Sealed { request, decision: intake.decision, salt: hex::encode(salt) })
+            .map_err(|e| StoreError::Crypto(e.to_string()))?;
     sealer.seal(&plain, id.as_bytes())
 }
 
@@ -236,15 +242,24 @@ fn new_salt() -> [u8; 32] {
     salt
 }
 
-/// A prepared new case: rows and leaves, built before the transaction opens.
-pub(crate) struct Prepared {
+/// A request ready to be stored: every row and both intake leaves are built, sealed and encoded, so that the
+/// transaction that stores it does nothing but write. Built by [`Store::prepare_intake`], which needs no
+/// database, so callers can prepare on one thread while another writes.
+#[derive(Debug)]
+pub struct PreparedIntake {
     id: String,
     state_key: (String, String, String),
+    measure: &'static str,
+    urgency: &'static str,
+    channel: &'static str,
+    recommended: &'static str,
+    received: i64,
+    due: i64,
+    now: i64,
+    actor: String,
     idents: Vec<[u8; 32]>,
     sealed: Vec<u8>,
-    commitment: String,
-    received_leaf_meta: BTreeMap<String, serde_json::Value>,
-    screened_leaf_meta: BTreeMap<String, serde_json::Value>,
+    leaves: [Vec<u8>; 2],
 }
 
 macro_rules! case_queries {
@@ -255,7 +270,7 @@ macro_rules! case_queries {
         /// The stored cases among the batch's (state, authority, reference) keys, in one query per chunk.
         async fn existing(
             conn: &mut $conn,
-            prepared: &[Prepared],
+            prepared: &[PreparedIntake],
         ) -> Result<BTreeMap<(String, String, String), String>, StoreError> {
             let mut found = BTreeMap::new();
             let mut refs: Vec<&str> = prepared.iter().map(|p| p.state_key.2.as_str()).collect();
@@ -281,7 +296,7 @@ macro_rules! case_queries {
         /// case id), earliest case first. Two indexed queries per chunk, never a scan of the cases table.
         async fn open_sharing(
             conn: &mut $conn,
-            prepared: &[Prepared],
+            prepared: &[PreparedIntake],
             since: i64,
         ) -> Result<BTreeMap<[u8; 32], Vec<(String, String, String)>>, StoreError> {
             let mut keys: Vec<[u8; 32]> = prepared.iter().flat_map(|p| p.idents.iter().copied()).collect();
@@ -342,17 +357,16 @@ macro_rules! case_queries {
 
         pub(crate) async fn intake(
             conn: &mut $conn,
-            batch: &[Intake<'_>],
-            prepared: Vec<Prepared>,
+            prepared: Vec<PreparedIntake>,
         ) -> Result<Vec<Received>, StoreError> {
-            let mut out = Vec::with_capacity(batch.len());
+            let mut out = Vec::with_capacity(prepared.len());
             let stored = existing(conn, &prepared).await?;
-            let since = batch.iter().map(|i| unix(i.now)).min().unwrap_or(0) - DUPLICATE_WINDOW_DAYS * 86_400;
+            let since = prepared.iter().map(|p| p.now).min().unwrap_or(0) - DUPLICATE_WINDOW_DAYS * 86_400;
             let sharing = open_sharing(conn, &prepared, since).await?;
             let mut in_batch: BTreeMap<(String, String, String), String> = BTreeMap::new();
             let mut batch_idents: BTreeMap<(String, String, [u8; 32]), String> = BTreeMap::new();
-            let mut rows: Vec<(&Intake<'_>, Prepared, Option<String>)> = Vec::new();
-            for (intake, p) in batch.iter().zip(prepared) {
+            let mut rows: Vec<(PreparedIntake, Option<String>)> = Vec::new();
+            for p in prepared {
                 if let Some(id) = in_batch.get(&p.state_key).or_else(|| stored.get(&p.state_key)) {
                     out.push(Received::AlreadyStored { id: id.clone() });
                     continue;
@@ -369,39 +383,15 @@ macro_rules! case_queries {
                 }
                 in_batch.insert(p.state_key.clone(), p.id.clone());
                 out.push(Received::New { id: p.id.clone(), duplicate_of: dup.clone() });
-                rows.push((intake, p, dup));
+                rows.push((p, dup));
             }
             if rows.is_empty() {
                 return Ok(out);
             }
             let first_leaf = ledger_sql::tree_size(conn).await?;
             let mut leaves: Vec<Vec<u8>> = Vec::with_capacity(rows.len() * 2);
-            for (intake, p, _) in &rows {
-                let at = intake.now;
-                leaves.push(
-                    Leaf {
-                        case: p.id.clone(),
-                        seq: 0,
-                        at,
-                        event: "received".into(),
-                        state: CaseState::Received,
-                        commitment: p.commitment.clone(),
-                        meta: p.received_leaf_meta.clone(),
-                    }
-                    .encode(),
-                );
-                leaves.push(
-                    Leaf {
-                        case: p.id.clone(),
-                        seq: 1,
-                        at,
-                        event: "screened".into(),
-                        state: CaseState::Screened,
-                        commitment: p.commitment.clone(),
-                        meta: p.screened_leaf_meta.clone(),
-                    }
-                    .encode(),
-                );
+            for (p, _) in &mut rows {
+                leaves.extend(std::mem::take(&mut p.leaves));
             }
             // Multi-row inserts, chunked below SQLite's bound-parameter limit.
             for chunk in rows.chunks(200) {
@@ -409,18 +399,18 @@ macro_rules! case_queries {
                     "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, \
                      recommended, state, received_at, due_at, preservation_expires_at, duplicate_of, next_seq, sealed) ",
                 );
-                qb.push_values(chunk, |mut b, (intake, p, dup)| {
+                qb.push_values(chunk, |mut b, (p, dup)| {
                     b.push_bind(p.id.clone())
                         .push_bind(p.state_key.0.clone())
                         .push_bind(p.state_key.1.clone())
                         .push_bind(p.state_key.2.clone())
-                        .push_bind(intake.request.measure.as_str())
-                        .push_bind(intake.request.urgency.as_str())
-                        .push_bind(intake.request.channel.as_str())
-                        .push_bind(intake.decision.outcome.as_str())
+                        .push_bind(p.measure)
+                        .push_bind(p.urgency)
+                        .push_bind(p.channel)
+                        .push_bind(p.recommended)
                         .push_bind(CaseState::Screened.as_str())
-                        .push_bind(unix(intake.request.received))
-                        .push_bind(unix(intake.due))
+                        .push_bind(p.received)
+                        .push_bind(p.due)
                         .push_bind(None::<i64>)
                         .push_bind(dup.clone())
                         .push_bind(2_i64)
@@ -429,7 +419,7 @@ macro_rules! case_queries {
                 qb.build().execute(&mut *conn).await?;
             }
             let idents: Vec<(&str, &[u8; 32])> =
-                rows.iter().flat_map(|(_, p, _)| p.idents.iter().map(move |k| (p.id.as_str(), k))).collect();
+                rows.iter().flat_map(|(p, _)| p.idents.iter().map(move |k| (p.id.as_str(), k))).collect();
             let mut unique: Vec<(&str, &[u8; 32])> = idents;
             unique.sort();
             unique.dedup();
@@ -445,19 +435,19 @@ macro_rules! case_queries {
                     "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index, detail) ",
                 );
                 let base = first_leaf + (n as u64) * 200;
-                let events: Vec<(usize, &(&Intake<'_>, Prepared, Option<String>), i64)> = chunk
+                let events: Vec<(usize, &(PreparedIntake, Option<String>), i64)> = chunk
                     .iter()
                     .enumerate()
                     .flat_map(|(i, r)| [(i, r, 0_i64), (i, r, 1_i64)])
                     .collect();
-                qb.push_values(events, |mut b, (i, (intake, p, _), seq)| {
+                qb.push_values(events, |mut b, (i, (p, _), seq)| {
                     let (event, state) = if seq == 0 { ("received", "received") } else { ("screened", "screened") };
                     b.push_bind(p.id.clone())
                         .push_bind(seq)
-                        .push_bind(unix(intake.now))
+                        .push_bind(p.now)
                         .push_bind(event)
                         .push_bind(state)
-                        .push_bind(intake.actor.to_owned())
+                        .push_bind(p.actor.clone())
                         .push_bind(Role::IntakeOfficer.as_str())
                         .push_bind(to_i64(base + (i as u64) * 2 + seq as u64))
                         .push_bind(None::<Vec<u8>>);
@@ -767,9 +757,7 @@ pub(crate) mod postgres {
 }
 
 impl Store {
-    /// Takes in a batch of screened requests in one transaction: new cases, their identifiers' keyed hashes,
-    /// their `received` and `screened` events, and two ledger leaves per case. References already stored
-    /// (per requesting state and authority) are skipped, which makes bulk intake resumable.
+    /// Takes in a batch of screened requests in one transaction; see [`Store::intake_prepared`].
     ///
     /// # Errors
     /// A database or sealing error; nothing of the batch is written then.
@@ -781,44 +769,97 @@ impl Store {
         let prepared = batch
             .iter()
             .enumerate()
-            .map(|(position, i)| {
-                let id = new_case_id(i.now, position);
-                let salt = new_salt();
-                let mut idents: Vec<[u8; 32]> = i
-                    .request
-                    .data
-                    .identifiers
-                    .iter()
-                    .map(|x| sealer.identifier_key(x.kind.as_str(), &x.value))
-                    .collect();
-                idents.sort();
-                idents.dedup();
-                Ok(Prepared {
-                    state_key: (
-                        i.request.requesting.state.clone(),
-                        i.request.requesting.authority.clone(),
-                        i.request.reference.clone(),
-                    ),
-                    idents,
-                    sealed: sealed_case(sealer, &id, i, &salt)?,
-                    commitment: commitment(&salt, i.bytes),
-                    received_leaf_meta: leaf::received_meta(i.request, i.offence_sections),
-                    screened_leaf_meta: leaf::screened_meta(i.decision),
-                    id,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .map(|(position, i)| Self::prepare_intake(sealer, i, position))
+            .collect::<Result<_, _>>()?;
+        self.intake_prepared(prepared).await
+    }
+
+    /// Seals and encodes one request for [`Store::intake_prepared`]; needs no database, so callers can prepare
+    /// on one thread while another writes. `position` is the request's place in its batch (it orders case ids
+    /// taken in within the same second).
+    ///
+    /// # Errors
+    /// [`StoreError::Crypto`] if sealing fails.
+    pub fn prepare_intake(
+        sealer: &Sealer,
+        i: &Intake<'_>,
+        position: usize,
+    ) -> Result<PreparedIntake, StoreError> {
+        let id = new_case_id(i.now, position);
+        let salt = new_salt();
+        let mut idents: Vec<[u8; 32]> = i
+            .request
+            .data
+            .identifiers
+            .iter()
+            .map(|x| sealer.identifier_key(x.kind.as_str(), &x.value))
+            .collect();
+        idents.sort();
+        idents.dedup();
+        let commitment = commitment(&salt, i.bytes);
+        let leaf = |seq: u64, event: &str, state: CaseState, meta| {
+            Leaf {
+                case: id.clone(),
+                seq,
+                at: i.now,
+                event: event.into(),
+                state,
+                commitment: commitment.clone(),
+                meta,
+            }
+            .encode()
+        };
+        let leaves = [
+            leaf(
+                0,
+                "received",
+                CaseState::Received,
+                leaf::received_meta(i.request, i.offence_sections),
+            ),
+            leaf(1, "screened", CaseState::Screened, leaf::screened_meta(i.decision)),
+        ];
+        Ok(PreparedIntake {
+            sealed: sealed_case(sealer, &id, i, &salt)?,
+            state_key: (
+                i.request.requesting.state.clone(),
+                i.request.requesting.authority.clone(),
+                i.request.reference.clone(),
+            ),
+            measure: i.request.measure.as_str(),
+            urgency: i.request.urgency.as_str(),
+            channel: i.request.channel.as_str(),
+            recommended: i.decision.outcome.as_str(),
+            received: unix(i.request.received),
+            due: unix(i.due),
+            now: unix(i.now),
+            actor: i.actor.to_owned(),
+            idents,
+            leaves,
+            id,
+        })
+    }
+
+    /// Stores prepared requests in one transaction: new cases, their identifiers' keyed hashes, their
+    /// `received` and `screened` events, and two ledger leaves per case. References already stored (per
+    /// requesting state and authority) are skipped, which makes bulk intake resumable.
+    ///
+    /// # Errors
+    /// A database error; nothing of the batch is written then.
+    pub async fn intake_prepared(
+        &self,
+        prepared: Vec<PreparedIntake>,
+    ) -> Result<Vec<Received>, StoreError> {
         match &self.backend {
             Backend::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = sqlite::intake(&mut tx, batch, prepared).await?;
+                let out = sqlite::intake(&mut tx, prepared).await?;
                 tx.commit().await?;
                 Ok(out)
             }
             Backend::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("LOCK TABLE ledger_leaves IN EXCLUSIVE MODE").execute(&mut *tx).await?;
-                let out = postgres::intake(&mut tx, batch, prepared).await?;
+                let out = postgres::intake(&mut tx, prepared).await?;
                 tx.commit().await?;
                 Ok(out)
             }

@@ -20,7 +20,8 @@ mod seal;
 mod users;
 
 pub use crate::cases::{
-    Act, Actor, CaseView, Filter, Intake, Received, Summary, TimelineEntry, DUPLICATE_WINDOW_DAYS,
+    Act, Actor, CaseView, Filter, Intake, PreparedIntake, Received, Summary, TimelineEntry,
+    DUPLICATE_WINDOW_DAYS,
 };
 pub use crate::floor::postgres_fresh_schema;
 pub use crate::ledger::{Consistency, Inclusion, Tampered, VerifyReport};
