@@ -143,7 +143,7 @@ pub(crate) fn run(
                 });
                 match parsed {
                     Ok((request, decision)) => {
-                        let sections = offence_sections(&ctx, &request);
+                        let sections = ctx.offence_sections(&request);
                         let due = ctx.policy().deadlines.due(request.urgency, request.received);
                         let intake = Intake {
                             request: &request,
@@ -234,23 +234,4 @@ pub(crate) fn run(
     )?;
     writeln!(out)?;
     Ok(Some(tally))
-}
-
-/// ICCS sections (two digits) of the request's resolved offences, sorted, without repeats.
-pub(crate) fn offence_sections(ctx: &rules::Context, request: &Request) -> Vec<String> {
-    let mut sections: Vec<String> = ctx
-        .lawpack(&request.requesting.state)
-        .into_iter()
-        .flat_map(|pack| {
-            request
-                .offences
-                .iter()
-                .filter_map(|o| pack.offence(&o.reference))
-                .flat_map(|o| o.iccs.iter())
-        })
-        .filter_map(|code| code.get(..2).map(str::to_owned))
-        .collect();
-    sections.sort();
-    sections.dedup();
-    sections
 }

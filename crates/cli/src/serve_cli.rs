@@ -153,7 +153,7 @@ async fn seed(
         })?;
         let decision = rules::screen(&request, &rules::sha256_hex(&bytes), ctx)
             .map_err(|e| anyhow::anyhow!("screening a generated request: {}", e.message))?;
-        let sections = server::offence_sections(ctx, &request);
+        let sections = ctx.offence_sections(&request);
         let due = ctx.policy().deadlines.due(request.urgency, request.received);
         items.push((bytes, request, decision, sections, due));
     }

@@ -305,6 +305,26 @@ impl Context {
         self.packs.values().map(|p| &p.pack)
     }
 
+    /// The ICCS sections (two digits) of a request's offences that resolve in its requesting state's law
+    /// pack, sorted, without repeats: the offence classification the ledger and statistics record.
+    pub fn offence_sections(&self, request: &domain::Request) -> Vec<String> {
+        let mut sections: Vec<String> = self
+            .lawpack(&request.requesting.state)
+            .into_iter()
+            .flat_map(|pack| {
+                request
+                    .offences
+                    .iter()
+                    .filter_map(|o| pack.offence(&o.reference))
+                    .flat_map(|o| o.iccs.iter())
+            })
+            .filter_map(|code| code.get(..2).map(str::to_owned))
+            .collect();
+        sections.sort();
+        sections.dedup();
+        sections
+    }
+
     pub(crate) fn measure_requires_dual(&self, measure: Measure) -> bool {
         self.policy.dual_criminality_measures.contains(&measure)
     }

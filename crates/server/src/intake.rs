@@ -18,26 +18,6 @@ pub(crate) struct Screened {
     pub(crate) decision: Decision,
 }
 
-/// ICCS sections (two digits) of the request's resolved offences, sorted, without repeats.
-#[must_use]
-pub fn offence_sections(ctx: &rules::Context, request: &Request) -> Vec<String> {
-    let mut sections: Vec<String> = ctx
-        .lawpack(&request.requesting.state)
-        .into_iter()
-        .flat_map(|pack| {
-            request
-                .offences
-                .iter()
-                .filter_map(|o| pack.offence(&o.reference))
-                .flat_map(|o| o.iccs.iter())
-        })
-        .filter_map(|code| code.get(..2).map(str::to_owned))
-        .collect();
-    sections.sort();
-    sections.dedup();
-    sections
-}
-
 /// Reads and screens a request body; a request the readers or the engine reject is a 422 naming the fields.
 pub(crate) fn screen(state: &AppState, bytes: &[u8]) -> Result<Screened, AppError> {
     crate::body::check_json(bytes)?;
@@ -116,7 +96,7 @@ pub(crate) async fn store(
     actor: &str,
 ) -> Result<(Received, Decision), AppError> {
     let ctx = &state.0.ctx;
-    let sections = offence_sections(ctx, &screened.request);
+    let sections = ctx.offence_sections(&screened.request);
     let now = crate::now();
     let due = ctx.policy().deadlines.due(screened.request.urgency, screened.request.received);
     let decision = screened.decision.clone();

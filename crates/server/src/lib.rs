@@ -19,8 +19,6 @@ mod intake;
 mod metrics;
 mod pages;
 
-pub use crate::intake::offence_sections;
-
 /// How the server presents itself.
 pub struct Config {
     /// Mark session cookies `Secure` even on plain requests (set when TLS terminates in front of the server;
