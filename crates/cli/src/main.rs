@@ -1,7 +1,8 @@
 //! The `rightsgate` command line: one binary for every capability.
 //!
 //! Exit codes: 0 success (whatever a decision's outcome), 1 an operational failure (IO, database),
-//! 2 invalid input (each problem on its own stderr line naming file, location and what was expected).
+//! 2 invalid input (each problem on its own stderr line naming file, location and what was expected),
+//! 3 a ledger or a report that does not verify (`ledger verify`, `report verify`).
 
 mod bench;
 mod clock;
