@@ -3,8 +3,9 @@
 //! when acknowledged while the database syncs once per batch instead of once per request.
 
 use domain::{Decision, Request};
-use store::{Intake, Received, Sealer, Store, StoreError};
-use time::OffsetDateTime;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use store::{Intake, PreparedIntake, Received, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{from_input, AppError, FieldError};
@@ -32,12 +33,9 @@ pub(crate) fn screen(state: &AppState, bytes: &[u8]) -> Result<Screened, AppErro
     Ok(Screened { bytes: bytes.to_vec(), request, decision })
 }
 
+/// A sealed and encoded request waiting for the writer, with where to send the outcome.
 struct Job {
-    screened: Screened,
-    sections: Vec<String>,
-    due: OffsetDateTime,
-    now: OffsetDateTime,
-    actor: String,
+    prepared: PreparedIntake,
     reply: oneshot::Sender<Result<Received, StoreError>>,
 }
 
@@ -48,41 +46,31 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn start(store: Store, sealer: Sealer, batch: usize) -> Writer {
+    pub(crate) fn start(store: Store, batch: usize) -> Writer {
         let (tx, rx) = mpsc::channel::<Job>(batch.max(1) * 4);
-        tokio::spawn(run(store, sealer, rx, batch.max(1)));
+        tokio::spawn(run(store, rx, batch.max(1)));
         Writer { tx }
     }
 }
 
-async fn run(store: Store, sealer: Sealer, mut rx: mpsc::Receiver<Job>, batch: usize) {
+/// Stores whatever is waiting, up to `batch` requests per transaction. Sealing and encoding were done by the
+/// request handlers, in parallel; this task only writes.
+async fn run(store: Store, mut rx: mpsc::Receiver<Job>, batch: usize) {
     let mut jobs: Vec<Job> = Vec::with_capacity(batch);
     while rx.recv_many(&mut jobs, batch).await > 0 {
-        let items: Vec<Intake<'_>> = jobs
-            .iter()
-            .map(|j| Intake {
-                request: &j.screened.request,
-                bytes: &j.screened.bytes,
-                decision: &j.screened.decision,
-                offence_sections: &j.sections,
-                due: j.due,
-                now: j.now,
-                actor: &j.actor,
-            })
-            .collect();
-        let result = store.intake(&sealer, &items).await;
-        drop(items);
-        match result {
+        let (prepared, replies): (Vec<PreparedIntake>, Vec<_>) =
+            jobs.drain(..).map(|j| (j.prepared, j.reply)).unzip();
+        match store.intake_prepared(prepared).await {
             Ok(received) => {
-                for (job, r) in jobs.drain(..).zip(received) {
+                for (reply, r) in replies.into_iter().zip(received) {
                     // The client may have gone away; the case is stored either way.
-                    let _ = job.reply.send(Ok(r));
+                    let _ = reply.send(Ok(r));
                 }
             }
             Err(e) => {
                 let detail = e.to_string();
-                for job in jobs.drain(..) {
-                    let _ = job.reply.send(Err(StoreError::Corrupt(detail.clone())));
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Corrupt(detail.clone())));
                 }
             }
         }
@@ -99,9 +87,22 @@ pub(crate) async fn store(
     let sections = ctx.offence_sections(&screened.request);
     let now = crate::now();
     let due = ctx.policy().deadlines.due(screened.request.urgency, screened.request.received);
-    let decision = screened.decision.clone();
+    // Orders the ids of cases taken in within the same second; unique per process.
+    static POSITION: AtomicUsize = AtomicUsize::new(0);
+    let intake = Intake {
+        request: &screened.request,
+        bytes: &screened.bytes,
+        decision: &screened.decision,
+        offence_sections: &sections,
+        due,
+        now,
+        actor,
+    };
+    let prepared =
+        Store::prepare_intake(&state.0.sealer, &intake, POSITION.fetch_add(1, Ordering::Relaxed))?;
+    let decision = screened.decision;
     let (reply, rx) = oneshot::channel();
-    let job = Job { screened, sections, due, now, actor: actor.to_owned(), reply };
+    let job = Job { prepared, reply };
     state
         .0
         .intake

@@ -87,7 +87,7 @@ impl AppState {
         ctx: rules::Context,
         config: Config,
     ) -> Self {
-        let intake = intake::Writer::start(store.clone(), sealer.clone(), config.intake_batch);
+        let intake = intake::Writer::start(store.clone(), config.intake_batch);
         AppState(Arc::new(Inner {
             store,
             sealer,
