@@ -343,27 +343,22 @@ fn form_field(pointer: &str) -> &'static str {
     MAP.iter().find(|(p, _)| pointer.starts_with(p)).map_or("form", |(_, f)| f)
 }
 
+/// The non-blank lines of a text area, each split at its first whitespace into a head (without a trailing
+/// colon) and the trimmed rest: `email: a@example.org` gives `("email", "a@example.org")`.
+fn head_and_rest(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| {
+        let (head, rest) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+        (head.trim_end_matches(':'), rest.trim())
+    })
+}
+
 /// Builds a request document from the intake form.
 fn request_from_form(form: &Form) -> Value {
-    let identifiers: Vec<Value> = form
-        .get("identifiers")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let (kind, value) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
-            json!({ "type": kind.trim_end_matches(':'), "value": value.trim() })
-        })
+    let identifiers: Vec<Value> = head_and_rest(form.get("identifiers"))
+        .map(|(kind, value)| json!({ "type": kind, "value": value }))
         .collect();
-    let offences: Vec<Value> = form
-        .get("offences")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let (r, d) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
-            json!({ "ref": r.trim_end_matches(':'), "description": d.trim() })
-        })
+    let offences: Vec<Value> = head_and_rest(form.get("offences"))
+        .map(|(r, d)| json!({ "ref": r, "description": d }))
         .collect();
     let mut received = form.get("received").trim().to_owned();
     if received.len() == 16 {

@@ -486,6 +486,11 @@ macro_rules! case_queries {
                 return Err(StoreError::Forbidden { role: actor.role, action: event.as_str() });
             }
             let next = state.apply(event)?;
+            // Opened once: the decision's grant feeds the four-eyes rule, the salt the leaf's commitment.
+            let opened = match &sealed {
+                Some(bytes) => Some(open_case(sealer, id, bytes)?),
+                None => None,
+            };
             let mut meta = BTreeMap::new();
             let mut detail: Option<serde_json::Value> = None;
             let mut decided = false;
@@ -500,10 +505,10 @@ macro_rules! case_queries {
                     .copied()
                     .find(|m| m.as_str() == measure)
                     .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown measure")))?;
-                let granted = match &sealed {
-                    Some(bytes) => granted_categories(sealer, id, bytes)?,
-                    None => Vec::new(),
-                };
+                let granted: Vec<Category> = opened
+                    .iter()
+                    .flat_map(|(_, decision, _)| decision.granted.iter().map(|g| g.category))
+                    .collect();
                 let sign = Sign {
                     resolution: *resolution,
                     approver: actor.name,
@@ -525,10 +530,7 @@ macro_rules! case_queries {
                 meta = leaf::executed_meta(disclosed);
                 detail = Some(serde_json::json!({ "disclosed": disclosed }));
             }
-            let commitment = match &sealed {
-                Some(bytes) => open_case(sealer, id, bytes)?.2,
-                None => String::new(),
-            };
+            let commitment = opened.map(|(_, _, c)| c).unwrap_or_default();
             let leaf_index = ledger_sql::tree_size(conn).await?;
             let leaf_bytes = Leaf {
                 case: id.to_owned(),
@@ -737,15 +739,6 @@ fn open_case(
         salt.try_into().map_err(|_| StoreError::Corrupt("salt is not 32 bytes".into()))?;
     let c = commitment(&salt, &request);
     Ok((request, decision, c))
-}
-
-fn granted_categories(
-    sealer: &Sealer,
-    id: &str,
-    bytes: &[u8],
-) -> Result<Vec<Category>, StoreError> {
-    let (_, decision, _) = open_case(sealer, id, bytes)?;
-    Ok(decision.granted.iter().map(|g| g.category).collect())
 }
 
 pub(crate) mod sqlite {
