@@ -6,7 +6,7 @@
 use std::io::{BufRead, Write};
 
 use anyhow::Context as _;
-use domain::{InputError, Request};
+use domain::InputError;
 use rules::Context;
 
 /// What a run saw.
@@ -18,17 +18,6 @@ pub(crate) struct Tally {
     pub(crate) invalid: u64,
 }
 
-/// Screens one request from its exact bytes; `file` names it in errors.
-pub(crate) fn evaluate_bytes(
-    file: &str,
-    bytes: &[u8],
-    ctx: &Context,
-) -> Result<domain::Decision, Vec<InputError>> {
-    let request = Request::parse(file, bytes)?;
-    rules::screen(&request, &rules::sha256_hex(bytes), ctx)
-        .map_err(|e| vec![InputError::new(file, e.path, e.message)])
-}
-
 /// Screens a single request file.
 pub(crate) fn evaluate_file(
     file: &str,
@@ -37,8 +26,8 @@ pub(crate) fn evaluate_file(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Tally> {
-    match evaluate_bytes(file, bytes, ctx) {
-        Ok(decision) => {
+    match app::intake::screen(file, bytes, ctx) {
+        Ok((_, decision)) => {
             serde_json::to_writer_pretty(&mut *out, &decision).context("writing the decision")?;
             out.write_all(b"\n").context("writing the decision")?;
             Ok(Tally { decided: 1, invalid: 0 })
@@ -61,26 +50,13 @@ pub(crate) fn evaluate_jsonl(
     err: &mut dyn Write,
 ) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
-    let mut line = Vec::with_capacity(4096);
     let mut buf = Vec::with_capacity(8192);
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        let n = input.read_until(b'\n', &mut line).with_context(|| format!("reading {file}"))?;
-        if n == 0 {
-            break;
-        }
-        number += 1;
-        let mut bytes = line.as_slice();
-        if let Some(rest) = bytes.strip_suffix(b"\n") {
-            bytes = rest.strip_suffix(b"\r").unwrap_or(rest);
-        }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
+    let mut lines = app::jsonl::Lines::new(input);
+    while let Some(line) = lines.next_line().with_context(|| format!("reading {file}"))? {
+        let (number, bytes) = (line.number, line.bytes);
         // The file name is only needed in errors, so it is only formatted for them.
-        match evaluate_bytes("", bytes, ctx) {
-            Ok(decision) => {
+        match app::intake::screen("", bytes, ctx) {
+            Ok((_, decision)) => {
                 buf.clear();
                 serde_json::to_writer(&mut buf, &decision).context("serializing a decision")?;
                 buf.push(b'\n');

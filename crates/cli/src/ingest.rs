@@ -11,8 +11,7 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use domain::Request;
-use store::{Intake, PreparedIntake, Received, Store};
+use store::{PreparedIntake, Received, Store};
 
 use crate::{clock, data_dir, evaluate, inputs};
 
@@ -113,49 +112,29 @@ pub(crate) fn run(
     let reader_bar = bar.clone();
     let producer =
         std::thread::spawn(move || -> anyhow::Result<(u64, u64, Vec<domain::InputError>)> {
-            let mut input = input;
-            let mut line = Vec::with_capacity(4096);
-            let mut number = 0u64;
+            let mut lines = app::jsonl::Lines::new(input);
             let mut read = 0u64;
             let mut invalid = 0u64;
             let mut problems = Vec::new();
             let mut batch = Vec::with_capacity(batch_size);
-            loop {
-                line.clear();
-                let n = input.read_until(b'\n', &mut line).context("reading requests")?;
-                if n == 0 {
-                    break;
-                }
-                reader_bar.inc(n as u64);
-                number += 1;
-                let mut bytes = line.as_slice();
-                if let Some(rest) = bytes.strip_suffix(b"\n") {
-                    bytes = rest.strip_suffix(b"\r").unwrap_or(rest);
-                }
-                if bytes.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
+            let mut seen = 0u64;
+            while let Some(line) = lines.next_line().context("reading requests")? {
+                let (number, bytes) = (line.number, line.bytes);
                 read += 1;
-                let parsed = Request::parse("", bytes).and_then(|request| {
-                    rules::screen(&request, &rules::sha256_hex(bytes), &ctx)
-                        .map(|decision| (request, decision))
-                        .map_err(|e| vec![domain::InputError::new("", e.path, e.message)])
-                });
-                match parsed {
+                match app::intake::screen("", bytes, &ctx) {
                     Ok((request, decision)) => {
-                        let sections = ctx.offence_sections(&request);
-                        let due = ctx.policy().deadlines.due(request.urgency, request.received);
-                        let intake = Intake {
-                            request: &request,
+                        let prepared = app::intake::prepare(
+                            &ctx,
+                            &sealer,
+                            (&request, &decision),
                             bytes,
-                            decision: &decision,
-                            offence_sections: &sections,
-                            due,
-                            now: clock::now(),
-                            actor: "ingest",
-                        };
-                        let prepared = Store::prepare_intake(&sealer, &intake, batch.len())
-                            .context("sealing a request")?;
+                            app::intake::Receipt {
+                                now: clock::now(),
+                                actor: "ingest",
+                                position: Some(batch.len()),
+                            },
+                        )
+                        .context("sealing a request")?;
                         let ack = format!(
                             "{}\t{}\t{}",
                             request.requesting.state,
@@ -179,10 +158,14 @@ pub(crate) fn run(
                         problems.extend(errs);
                     }
                 }
+                let total = lines.bytes_read();
+                reader_bar.inc(total - seen);
+                seen = total;
             }
             if !batch.is_empty() {
                 let _ = tx.send(batch);
             }
+            reader_bar.inc(lines.bytes_read() - seen);
             Ok((read, invalid, problems))
         });
 

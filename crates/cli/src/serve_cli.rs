@@ -144,32 +144,16 @@ async fn seed(
         }
     }
     let packs: Vec<_> = ctx.lawpacks().collect();
-    let requests = gen::requests(&packs, ctx.policy(), n, 42);
-    let mut items = Vec::with_capacity(requests.len());
-    for request in requests {
-        let bytes = serde_json::to_vec(&request)?;
-        let request = domain::Request::parse("demo", &bytes).map_err(|e| {
-            anyhow::anyhow!("generated request does not read back: {:?}", e.first())
-        })?;
-        let decision = rules::screen(&request, &rules::sha256_hex(&bytes), ctx)
-            .map_err(|e| anyhow::anyhow!("screening a generated request: {}", e.message))?;
-        let sections = ctx.offence_sections(&request);
-        let due = ctx.policy().deadlines.due(request.urgency, request.received);
-        items.push((bytes, request, decision, sections, due));
-    }
-    let batch: Vec<store::Intake<'_>> = items
+    let requests = gen::requests(&packs, ctx.policy(), n, 42)
         .iter()
-        .map(|(bytes, request, decision, sections, due)| store::Intake {
-            request,
-            bytes,
-            decision,
-            offence_sections: sections,
-            due: *due,
-            now,
-            actor: "intake-officer",
-        })
-        .collect();
-    store.intake(sealer, &batch).await.context("storing the demo requests")?;
+        .map(serde_json::to_vec)
+        .collect::<Result<Vec<_>, _>>()?;
+    let stored = app::intake::take_in(store, sealer, ctx, &requests, now, "intake-officer")
+        .await
+        .context("storing the demo requests")?;
+    if let Some(problems) = stored.iter().find_map(|r| r.as_ref().err()) {
+        anyhow::bail!("a generated request does not read back: {:?}", problems.first());
+    }
     writeln!(out, "seeded {n} generated requests")?;
     Ok(())
 }

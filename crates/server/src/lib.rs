@@ -66,7 +66,7 @@ struct Inner {
     config: Config,
     metrics: metrics::Metrics,
     templates: minijinja::Environment<'static>,
-    intake: intake::Writer,
+    intake: app::intake::Writer,
 }
 
 impl std::fmt::Debug for Inner {
@@ -87,7 +87,7 @@ impl AppState {
         ctx: rules::Context,
         config: Config,
     ) -> Self {
-        let intake = intake::Writer::start(store.clone(), config.intake_batch);
+        let intake = app::intake::Writer::start(store.clone(), config.intake_batch);
         AppState(Arc::new(Inner {
             store,
             sealer,

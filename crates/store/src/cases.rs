@@ -32,8 +32,9 @@ pub struct Intake<'a> {
     pub decision: &'a Decision,
     /// ICCS sections of the resolved offences, sorted, without repeats.
     pub offence_sections: &'a [String],
-    /// When the case is due.
-    pub due: OffsetDateTime,
+    /// The policy's deadlines: the case is due this long after `now`, our time of receipt (never the
+    /// `received` date the requester wrote).
+    pub deadlines: &'a domain::case::Deadlines,
     /// When it was taken in.
     pub now: OffsetDateTime,
     /// Who took it in.
@@ -823,7 +824,7 @@ impl Store {
             channel: i.request.channel.as_str(),
             recommended: i.decision.outcome.as_str(),
             received: unix(i.request.received),
-            due: unix(i.due),
+            due: unix(i.deadlines.due(i.request.urgency, i.now)),
             now: unix(i.now),
             actor: i.actor.to_owned(),
             idents,

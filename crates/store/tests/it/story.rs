@@ -4,6 +4,13 @@
 
 use std::path::Path;
 
+static DEADLINES: domain::case::Deadlines = domain::case::Deadlines {
+    emergency_hours: 8,
+    urgent_days: 5,
+    routine_days: 30,
+    preservation_days: 90,
+};
+
 use domain::case::{CaseState, FourEyesError, Resolution, Role};
 use domain::leaf::Leaf;
 use domain::Request;
@@ -63,7 +70,7 @@ async fn take_in(store: &Store, sealer: &Sealer, items: &[Screened]) -> Vec<Rece
             bytes: &s.bytes,
             decision: &s.decision,
             offence_sections: &sections,
-            due: datetime!(2026-12-02 09:00 UTC),
+            deadlines: &DEADLINES,
             now,
             actor: "ines",
         })

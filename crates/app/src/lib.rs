@@ -1,0 +1,12 @@
+//! rightsgate's application core: every use case written once, between the store and the front ends.
+//!
+//! `cli` and `server` are thin adapters over this crate: they read arguments or HTTP bodies, call one function
+//! here, and render what it returns. The safeguards themselves are enforced below, where the data is written
+//! (`store` and `domain`), so no caller can bypass them; this crate composes them into use cases:
+//! - [`intake`]: one pipeline from a request's bytes to a stored case (API, form, `ingest`, demo, benchmarks),
+//!   and the JSON Lines framing that `evaluate --jsonl` and `ingest` share;
+//! - [`report`]: the `rightsgate/report/v1` object, its CSV and HTML renderings, and its verification.
+
+pub mod intake;
+pub mod jsonl;
+pub mod report;
