@@ -8,7 +8,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
+use crate::decision::Grant;
 use crate::vocab::{Category, Measure, Outcome, Urgency};
+use crate::{Decision, Request};
 
 /// Where a case is in its workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -64,6 +66,8 @@ pub enum Event {
     Decided(Resolution),
     /// The data was disclosed (or the measure carried out).
     Executed,
+    /// An approved preservation was renewed before it expired (the case stays where it is).
+    PreservationRenewed,
     /// The case was closed.
     Closed,
 }
@@ -128,6 +132,12 @@ impl CaseState {
             (S::Executed | S::Decided(Resolution::Refused | Resolution::Withdrawn), E::Closed) => {
                 S::Closed
             }
+            // Renewal keeps the case where it is; whether the measure is a preservation, and whether it has
+            // expired, is checked where the case is stored.
+            (
+                s @ (S::Decided(Resolution::Approved | Resolution::ApprovedInPart) | S::Executed),
+                E::PreservationRenewed,
+            ) => s,
             (state, event) => return Err(TransitionError { state, event }),
         };
         Ok(next)
@@ -163,6 +173,7 @@ impl Event {
             Event::Decided(Resolution::Refused) => "decided_refused",
             Event::Decided(Resolution::Withdrawn) => "decided_withdrawn",
             Event::Executed => "executed",
+            Event::PreservationRenewed => "preservation_renewed",
             Event::Closed => "closed",
         }
     }
@@ -305,6 +316,8 @@ impl Role {
                 }
                 Event::Decided(_) => self == R::Approver,
                 Event::Executed | Event::Closed => matches!(self, R::IntakeOfficer | R::Approver),
+                // Keeping data longer is a decision: approvers only.
+                Event::PreservationRenewed => self == R::Approver,
             },
         }
     }
@@ -422,6 +435,85 @@ pub fn check_four_eyes(
         }
     }
     Ok(departure)
+}
+
+/// A disclosure outside the granted scope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DisclosureError {
+    /// The position of the offending item in `disclosed`.
+    pub index: usize,
+    /// The item's field at fault (`category`, `from` or `to`).
+    pub field: &'static str,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// The scope a disclosure must lie within: screening's grant; or, where screening granted nothing and people
+/// approved anyway (a recorded four-eyes departure), what the request asked for and never more (no window for
+/// preservation, whose period is not a disclosure window). The `information` measure discloses no data.
+pub fn disclosure_scope(request: &Request, decision: &Decision) -> Vec<Grant> {
+    if !decision.granted.is_empty() || request.measure == Measure::Information {
+        return decision.granted.clone();
+    }
+    let period = request.data.period.filter(|_| request.measure != Measure::Preservation);
+    let mut scope: Vec<Grant> = Vec::new();
+    for category in &request.data.categories {
+        if !scope.iter().any(|g| g.category == *category) {
+            scope.push(Grant {
+                category: *category,
+                from: period.map(|p| p.from),
+                to: period.map(|p| p.to),
+            });
+        }
+    }
+    scope
+}
+
+/// Checks that every disclosed item lies within the granted scope: its category is granted, and where the
+/// grant has a window, the item has one inside it. An empty disclosure (nothing was found or handed over) is
+/// within any scope.
+///
+/// # Errors
+/// The first item outside the scope, naming its position and field.
+pub fn check_disclosure(granted: &[Grant], disclosed: &[Grant]) -> Result<(), DisclosureError> {
+    for (index, item) in disclosed.iter().enumerate() {
+        let fail = |field, message: String| Err(DisclosureError { index, field, message });
+        let windows: Vec<&Grant> = granted.iter().filter(|g| g.category == item.category).collect();
+        if windows.is_empty() {
+            let names: Vec<&str> = granted.iter().map(|g| g.category.as_str()).collect();
+            let expected = if names.is_empty() {
+                "nothing was granted".to_owned()
+            } else {
+                format!("expected one of {}", names.join(", "))
+            };
+            return fail(
+                "category",
+                format!("`{}` was not granted: {expected}", item.category.as_str()),
+            );
+        }
+        let inside = |g: &Grant| match (g.from, g.to) {
+            (Some(from), Some(to)) => {
+                matches!((item.from, item.to), (Some(a), Some(b)) if from <= a && a <= b && b <= to)
+            }
+            _ => true,
+        };
+        if !windows.iter().any(|g| inside(g)) {
+            let allowed: Vec<String> =
+                windows.iter().filter_map(|g| Some(format!("{} to {}", g.from?, g.to?))).collect();
+            let field = match (item.from, item.to) {
+                (None, _) => "from",
+                (Some(a), _) if windows.iter().all(|g| g.from.is_some_and(|f| a < f)) => "from",
+                _ => "to",
+            };
+            let shown = match (item.from, item.to) {
+                (Some(a), Some(b)) => format!("{a} to {b}"),
+                _ => "no window".to_owned(),
+            };
+            return fail(field, format!("`{}` disclosed for {shown}, outside the granted window: expected a window within {}", item.category.as_str(), allowed.join(" or ")));
+        }
+    }
+    Ok(())
 }
 
 /// Time allowed to answer, by urgency (policy `[deadlines]`, with the defaults below).

@@ -185,6 +185,11 @@ pub fn executed_meta(disclosed: &[Grant]) -> BTreeMap<String, Value> {
     meta([("disclosed", grants(disclosed))])
 }
 
+/// The non-personal facts of a preservation renewal: for how many more days the data is kept.
+pub fn renewed_meta(days: u32) -> BTreeMap<String, Value> {
+    meta([("preservation_days", json!(days))])
+}
+
 fn grants(grants: &[Grant]) -> Value {
     Value::Array(
         grants

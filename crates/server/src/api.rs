@@ -177,6 +177,8 @@ pub(crate) struct CaseSummary {
     overdue: bool,
     duplicate_of: Option<String>,
     purged: bool,
+    /// RFC 3339: when preserved data expires, for an approved preservation not yet closed.
+    preservation_expires_at: Option<String>,
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -198,6 +200,7 @@ fn summary(s: store::Summary, now: time::OffsetDateTime) -> CaseSummary {
         due_at: rfc3339(s.due_at),
         duplicate_of: s.duplicate_of,
         purged: s.purged,
+        preservation_expires_at: s.preservation_expires_at.map(rfc3339),
     }
 }
 
@@ -381,17 +384,19 @@ pub(crate) enum ActionName {
     OpenConsultation,
     Decide,
     Execute,
+    RenewPreservation,
     Close,
 }
 
 impl ActionName {
-    pub(crate) const ALL: [(ActionName, &'static str); 7] = [
+    pub(crate) const ALL: [(ActionName, &'static str); 8] = [
         (ActionName::StartReview, "start_review"),
         (ActionName::RequestInformation, "request_information"),
         (ActionName::InformationReceived, "information_received"),
         (ActionName::OpenConsultation, "open_consultation"),
         (ActionName::Decide, "decide"),
         (ActionName::Execute, "execute"),
+        (ActionName::RenewPreservation, "renew_preservation"),
         (ActionName::Close, "close"),
     ];
 
@@ -457,7 +462,7 @@ pub(crate) fn act_of(
     action: ActionName,
     resolution: Option<Resolution>,
     reason: Option<String>,
-    second: Option<String>,
+    second: Option<store::SecondApprover>,
     disclosed: Vec<Grant>,
 ) -> Result<Act, AppError> {
     Ok(match action {
@@ -466,6 +471,7 @@ pub(crate) fn act_of(
         ActionName::InformationReceived => Act::InformationReceived,
         ActionName::OpenConsultation => Act::OpenConsultation,
         ActionName::Execute => Act::Execute { disclosed },
+        ActionName::RenewPreservation => Act::RenewPreservation,
         ActionName::Close => Act::Close,
         ActionName::Decide => Act::Decide {
             resolution: resolution
@@ -485,6 +491,7 @@ pub(crate) fn event_of(action: ActionName, resolution: Option<Resolution>) -> Ev
         ActionName::OpenConsultation => Event::ConsultationOpened,
         ActionName::Decide => Event::Decided(resolution.unwrap_or(Resolution::Approved)),
         ActionName::Execute => Event::Executed,
+        ActionName::RenewPreservation => Event::PreservationRenewed,
         ActionName::Close => Event::Closed,
     }
 }
@@ -505,7 +512,9 @@ pub(crate) async fn act(
     let body: ActionBody = parse_json(&bytes)?;
     user.require(Action::Act(event_of(body.action, body.resolution)), "take this action")?;
     let second = match &body.second_approver {
-        Some(s) => Some(confirm_second(&state, &user.name, s).await?),
+        Some(s) => {
+            Some(store::SecondApprover::unchecked(&confirm_second(&state, &user.name, s).await?))
+        }
         None => None,
     };
     let act = act_of(
@@ -516,7 +525,7 @@ pub(crate) async fn act(
         body.disclosed.unwrap_or_default(),
     )?;
     let actor = Actor { name: &user.name, role: user.role };
-    let next = state.0.store.act(&state.0.sealer, &id, &actor, &act, crate::now()).await?;
+    let next = state.0.store.act(&state.desk(), &id, &actor, &act, crate::now()).await?;
     Ok(Json(ActionDone { state: next.as_str().to_owned() }))
 }
 

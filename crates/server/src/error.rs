@@ -104,6 +104,8 @@ impl From<StoreError> for AppError {
                 AppError::client(StatusCode::CONFLICT, "not allowed in this state", t.to_string())
             }
             E::FourEyes(f) => AppError::field("/second_approver", f.to_string()),
+            E::Account(detail) => AppError::client(StatusCode::FORBIDDEN, "forbidden", detail),
+            E::Invalid { field, detail } => AppError::field(&field, detail),
             E::Conflict => AppError::client(
                 StatusCode::CONFLICT,
                 "conflict",

@@ -104,6 +104,11 @@ impl AppState {
     pub fn store(&self) -> &store::Store {
         &self.0.store
     }
+
+    /// What acting on a case needs: the sealing key and the policy's deadlines.
+    pub(crate) fn desk(&self) -> store::Desk<'_> {
+        store::Desk { sealer: &self.0.sealer, deadlines: &self.0.ctx.policy().deadlines }
+    }
 }
 
 /// The wall clock, read in one place.
@@ -136,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}", get(pages::case))
         .route("/cases/{id}/act", post(pages::act))
         .route("/cases/{id}/decide", post(pages::decide))
+        .route("/cases/{id}/execute", post(pages::execute))
         .route("/transparency", get(pages::transparency))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

@@ -269,10 +269,31 @@ pub(crate) async fn queue(State(state): State<AppState>, user: MaybeUser) -> Pag
             })
         })
         .collect();
+    let preserved = state
+        .0
+        .store
+        .cases(&Filter { preservations: true, limit: Some(500), ..Filter::default() })
+        .await?;
+    let mut expired = 0;
+    let preservations: Vec<Value> = preserved
+        .iter()
+        .filter_map(|c| {
+            let expires = c.preservation_expires_at?;
+            let late = expires <= now;
+            expired += usize::from(late);
+            Some(json!({
+                "id": c.id, "reference": c.reference, "requesting_state": c.requesting_state,
+                "authority": c.authority, "state": c.state.as_str(), "expires_at": when(expires), "expired": late,
+            }))
+        })
+        .collect();
     render(
         &state,
         "queue.html",
-        json!({ "user": user_ctx(&user), "cases": rows, "overdue": overdue }),
+        json!({
+            "user": user_ctx(&user), "cases": rows, "overdue": overdue,
+            "preservations": preservations, "expired": expired,
+        }),
     )
 }
 
@@ -448,12 +469,13 @@ pub(crate) async fn intake(
     Ok(Redirect::to(&format!("/cases/{id}")).into_response())
 }
 
+/// The actions that need no fields; execution and decisions have their own forms.
 const ACTION_LABELS: [(ActionName, &str); 6] = [
     (ActionName::StartReview, "Start review"),
     (ActionName::RequestInformation, "Request information"),
     (ActionName::InformationReceived, "Information received"),
     (ActionName::OpenConsultation, "Open consultation"),
-    (ActionName::Execute, "Record execution"),
+    (ActionName::RenewPreservation, "Renew preservation"),
     (ActionName::Close, "Close"),
 ];
 
@@ -481,11 +503,14 @@ async fn case_page(
     }
     let s = &view.summary;
     let cstate = s.state;
+    let preserving = s.preservation_expires_at.is_some();
     let actions: Vec<Value> = ACTION_LABELS
         .iter()
         .filter(|(a, _)| {
             let event = event_of(*a, None);
-            user.role.may(Action::Act(event)) && cstate.apply(event).is_ok()
+            user.role.may(Action::Act(event))
+                && cstate.apply(event).is_ok()
+                && (*a != ActionName::RenewPreservation || preserving)
         })
         .map(|(a, label)| json!({ "name": action_name(*a), "label": label }))
         .collect();
@@ -506,17 +531,31 @@ async fn case_page(
         "id": s.id, "reference": s.reference, "requesting_state": s.requesting_state, "authority": s.authority,
         "measure": s.measure, "urgency": s.urgency, "recommended": s.recommended, "state": cstate.as_str(),
         "due_at": when(s.due_at), "overdue": cstate.is_open() && s.due_at < now, "duplicate_of": s.duplicate_of,
+        "preservation_expires_at": s.preservation_expires_at.map(when),
+        "preservation_expired": s.preservation_expires_at.is_some_and(|t| t <= now),
     });
+    let can_execute =
+        user.role.may(Action::Act(Event::Executed)) && cstate.apply(Event::Executed).is_ok();
+    let scope = execution_scope(&view);
     let mut res = render(
         state,
         "case.html",
         json!({
             "user": user_ctx(user), "c": c, "decision": view.decision, "timeline": timeline,
             "actions": actions, "can_decide": !resolutions.is_empty(), "resolutions": resolutions, "error": error,
+            "can_execute": can_execute && view.decision.is_some(), "scope": scope,
         }),
     )?;
     *res.status_mut() = status;
     Ok(res)
+}
+
+/// The scope an execution may record, as the store will check it.
+fn execution_scope(view: &store::CaseView) -> Vec<domain::decision::Grant> {
+    let (Some(bytes), Some(decision)) = (&view.request, &view.decision) else { return Vec::new() };
+    domain::Request::parse("", bytes)
+        .map(|request| domain::case::disclosure_scope(&request, decision))
+        .unwrap_or_default()
 }
 
 /// `GET /cases/{id}`.
@@ -561,7 +600,50 @@ pub(crate) async fn act(
         user.require(Action::Act(event_of(action, None)), "take this action")?;
         let act = act_of(action, None, None, None, Vec::new())?;
         let actor = Actor { name: &user.name, role: user.role };
-        state.0.store.act(&state.0.sealer, &id, &actor, &act, crate::now()).await?;
+        state.0.store.act(&state.desk(), &id, &actor, &act, crate::now()).await?;
+        Ok(())
+    }
+    .await;
+    after_action(&state, &user, &id, result).await
+}
+
+/// `POST /cases/{id}/execute`: what was disclosed, per ticked granted item and its window.
+pub(crate) async fn execute(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    Path(id): Path<String>,
+    form: Form,
+) -> PageResult {
+    let Some(user) = user.0 else { return Ok(to_login()) };
+    user.check_csrf(form.get("csrf"))?;
+    let result = async {
+        user.require(Action::Act(Event::Executed), "record execution")?;
+        let view = state.0.store.case(&state.0.sealer, &id).await?;
+        let scope = execution_scope(&view);
+        let mut disclosed = Vec::new();
+        for index in form.all("disclosed") {
+            let grant =
+                index.parse::<usize>().ok().and_then(|i| scope.get(i).map(|g| (i, g))).ok_or_else(
+                    || AppError::field("disclosed", "tick only the listed categories"),
+                )?;
+            let (i, g) = grant;
+            let day = |name: String| -> Result<Option<domain::Day>, AppError> {
+                match form.get(&name).trim() {
+                    "" => Ok(None),
+                    text => {
+                        domain::Day::parse(text).map(Some).map_err(|e| AppError::field(&name, e))
+                    }
+                }
+            };
+            disclosed.push(domain::decision::Grant {
+                category: g.category,
+                from: day(format!("from_{i}"))?,
+                to: day(format!("to_{i}"))?,
+            });
+        }
+        let act = store::Act::Execute { disclosed };
+        let actor = Actor { name: &user.name, role: user.role };
+        state.0.store.act(&state.desk(), &id, &actor, &act, crate::now()).await?;
         Ok(())
     }
     .await;
@@ -589,12 +671,12 @@ pub(crate) async fn decide(
                 name: second_name.to_owned(),
                 password: form.get("second_password").to_owned(),
             };
-            Some(confirm_second(&state, &user.name, &s).await?)
+            Some(store::SecondApprover::unchecked(&confirm_second(&state, &user.name, &s).await?))
         };
         let reason = Some(form.get("reason").to_owned());
         let act = act_of(ActionName::Decide, Some(resolution), reason, second, Vec::new())?;
         let actor = Actor { name: &user.name, role: user.role };
-        state.0.store.act(&state.0.sealer, &id, &actor, &act, crate::now()).await?;
+        state.0.store.act(&state.desk(), &id, &actor, &act, crate::now()).await?;
         Ok(())
     }
     .await;

@@ -7,7 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use domain::case::{check_four_eyes, Action, CaseState, Event, Resolution, Role, Sign};
+use domain::case::{
+    check_disclosure, check_four_eyes, disclosure_scope, Action, CaseState, Event, Resolution,
+    Role, Sign,
+};
 use domain::decision::Grant;
 use domain::leaf::{self, Leaf};
 use domain::vocab::{Category, Measure, Outcome};
@@ -58,6 +61,24 @@ pub enum Received {
     },
 }
 
+/// An approver who confirmed a decision with their own password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondApprover {
+    name: String,
+}
+
+impl SecondApprover {
+    /// The account name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// FIXME(accounts): replaced by `Store::confirm_second_approver` when the accounts work lands.
+    pub fn unchecked(name: &str) -> SecondApprover {
+        SecondApprover { name: name.to_owned() }
+    }
+}
+
 /// What a person does to a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Act {
@@ -73,16 +94,18 @@ pub enum Act {
     Decide {
         /// What is decided.
         resolution: Resolution,
-        /// The second approver, where needed.
-        second_approver: Option<String>,
+        /// The second approver, where needed: an account that confirmed with its own password.
+        second_approver: Option<SecondApprover>,
         /// Why the decision departs from the recommendation, where it does.
         reason: Option<String>,
     },
-    /// Record what was disclosed.
+    /// Record what was disclosed; it must lie within the granted categories and windows.
     Execute {
         /// Per category and window.
         disclosed: Vec<Grant>,
     },
+    /// Keep preserved data for another policy period, before it expires.
+    RenewPreservation,
     /// Close the case.
     Close,
 }
@@ -96,12 +119,24 @@ impl Act {
             Act::OpenConsultation => Event::ConsultationOpened,
             Act::Decide { resolution, .. } => Event::Decided(*resolution),
             Act::Execute { .. } => Event::Executed,
+            Act::RenewPreservation => Event::PreservationRenewed,
             Act::Close => Event::Closed,
         }
     }
 }
 
-/// Who acts.
+/// What acting on cases needs besides the database: the sealing key and the policy's deadlines (from which
+/// preservation expiry and renewal are computed).
+#[derive(Debug, Clone, Copy)]
+pub struct Desk<'a> {
+    /// Opens and seals the case's personal data.
+    pub sealer: &'a Sealer,
+    /// The policy's deadlines.
+    pub deadlines: &'a domain::case::Deadlines,
+}
+
+/// Who acts. The store re-reads the account inside the acting transaction: it must exist, be enabled and hold
+/// `role`.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {
     /// The account name.
@@ -137,6 +172,8 @@ pub struct Summary {
     pub duplicate_of: Option<String>,
     /// Whether personal data was purged.
     pub purged: bool,
+    /// When preserved data expires, for an approved preservation not yet closed.
+    pub preservation_expires_at: Option<OffsetDateTime>,
 }
 
 /// One event of a case's timeline.
@@ -182,6 +219,8 @@ pub struct Filter {
     pub open_only: bool,
     /// Only from this requesting state.
     pub requesting_state: Option<String>,
+    /// Only approved preservations still running (not closed), earliest expiry first, expired ones included.
+    pub preservations: bool,
     /// At most this many (default 100).
     pub limit: Option<u32>,
 }
@@ -223,8 +262,9 @@ fn unix(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }
 
-fn from_unix(s: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(s).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+fn from_unix(s: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(s)
+        .map_err(|_| StoreError::Corrupt(format!("timestamp `{s}` is out of range")))
 }
 
 /// A case id that sorts by intake time: the intake second and the position in the batch, then random bytes.
@@ -459,16 +499,47 @@ macro_rules! case_queries {
             Ok(out)
         }
 
+        /// The account's role and whether it is disabled, read inside the acting transaction.
+        async fn account(conn: &mut $conn, name: &str) -> Result<Option<(Role, bool)>, StoreError> {
+            let row = QueryBuilder::<$db>::new("SELECT role, disabled_at FROM users WHERE name = ")
+                .push_bind(name.to_owned())
+                .build()
+                .fetch_optional(&mut *conn)
+                .await?;
+            match row {
+                None => Ok(None),
+                Some(r) => {
+                    let role: String = r.try_get(0)?;
+                    let role = Role::parse(&role)
+                        .ok_or_else(|| StoreError::Corrupt(format!("account `{name}` has unknown role `{role}`")))?;
+                    Ok(Some((role, r.try_get::<Option<i64>, _>(1)?.is_some())))
+                }
+            }
+        }
+
+        /// Refuses an actor whose account does not exist, is disabled, or does not hold the role it acts in.
+        async fn check_actor(conn: &mut $conn, actor: &Actor<'_>) -> Result<(), StoreError> {
+            match account(conn, actor.name).await? {
+                None => Err(StoreError::Account(format!("no account `{}`", actor.name))),
+                Some((_, true)) => Err(StoreError::Account(format!("account `{}` is disabled", actor.name))),
+                Some((role, false)) if role != actor.role => Err(StoreError::Account(format!(
+                    "account `{}` holds the role `{role}`, not `{}`",
+                    actor.name, actor.role
+                ))),
+                Some(_) => Ok(()),
+            }
+        }
+
         pub(crate) async fn act(
             conn: &mut $conn,
-            sealer: &Sealer,
+            desk: &Desk<'_>,
             id: &str,
             actor: &Actor<'_>,
             act: &Act,
             now: OffsetDateTime,
         ) -> Result<CaseState, StoreError> {
             let row = QueryBuilder::<$db>::new(
-                "SELECT state, recommended, measure, next_seq, sealed FROM cases WHERE id = ",
+                "SELECT state, recommended, measure, next_seq, sealed, preservation_expires_at FROM cases WHERE id = ",
             )
             .push_bind(id.to_owned())
             .build()
@@ -480,62 +551,118 @@ macro_rules! case_queries {
             let measure: String = row.try_get(2)?;
             let seq: i64 = row.try_get(3)?;
             let sealed: Option<Vec<u8>> = row.try_get(4)?;
+            let expires: Option<i64> = row.try_get(5)?;
             let state = CaseState::parse(&state_name)
                 .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown state `{state_name}`")))?;
+            let measure = Measure::ALL
+                .iter()
+                .copied()
+                .find(|m| m.as_str() == measure)
+                .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown measure `{measure}`")))?;
             let event = act.event();
             if !actor.role.may(Action::Act(event)) {
                 return Err(StoreError::Forbidden { role: actor.role, action: event.as_str() });
             }
+            check_actor(conn, actor).await?;
             let next = state.apply(event)?;
-            // Opened once: the decision's grant feeds the four-eyes rule, the salt the leaf's commitment.
+            // Opened once: the decision's grant feeds the four-eyes rule and the disclosure check, the salt the
+            // leaf's commitment.
             let opened = match &sealed {
-                Some(bytes) => Some(open_case(sealer, id, bytes)?),
+                Some(bytes) => Some(open_case(desk.sealer, id, bytes)?),
                 None => None,
             };
             let mut meta = BTreeMap::new();
             let mut detail: Option<serde_json::Value> = None;
             let mut decided = false;
-            if let Act::Decide { resolution, second_approver, reason } = act {
-                let recommended = Outcome::ALL
-                    .iter()
-                    .copied()
-                    .find(|o| o.as_str() == recommended)
-                    .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown recommendation")))?;
-                let measure = Measure::ALL
-                    .iter()
-                    .copied()
-                    .find(|m| m.as_str() == measure)
-                    .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown measure")))?;
-                let granted: Vec<Category> = opened
-                    .iter()
-                    .flat_map(|(_, decision, _)| decision.granted.iter().map(|g| g.category))
-                    .collect();
-                let sign = Sign {
-                    resolution: *resolution,
-                    approver: actor.name,
-                    second_approver: second_approver.as_deref(),
-                    reason: reason.as_deref(),
-                };
-                let departure = check_four_eyes(recommended, measure, &granted, &sign)?;
-                let four_eyes = second_approver.is_some();
-                meta = leaf::decided_meta(*resolution, departure, four_eyes);
-                detail = Some(serde_json::json!({
-                    "approver": actor.name,
-                    "second_approver": second_approver,
-                    "reason": reason,
-                    "departure": departure.as_str(),
-                }));
-                decided = true;
+            let mut renewed = false;
+            match act {
+                Act::Decide { resolution, second_approver, reason } => {
+                    let recommended = Outcome::ALL
+                        .iter()
+                        .copied()
+                        .find(|o| o.as_str() == recommended)
+                        .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown recommendation")))?;
+                    let granted: Vec<Category> = opened
+                        .iter()
+                        .flat_map(|(_, decision, _)| decision.granted.iter().map(|g| g.category))
+                        .collect();
+                    let second = second_approver.as_ref().map(SecondApprover::name);
+                    let sign = Sign {
+                        resolution: *resolution,
+                        approver: actor.name,
+                        second_approver: second,
+                        reason: reason.as_deref(),
+                    };
+                    let departure = check_four_eyes(recommended, measure, &granted, &sign)?;
+                    if let Some(second) = second {
+                        // Re-read in this transaction: the account may have been disabled since it confirmed.
+                        match account(conn, second).await? {
+                            Some((Role::Approver, false)) => {}
+                            Some((_, true)) => {
+                                return Err(StoreError::Account(format!("second approver `{second}` is disabled")))
+                            }
+                            _ => {
+                                return Err(StoreError::Account(format!(
+                                    "second approver `{second}` is not an approver account"
+                                )))
+                            }
+                        }
+                    }
+                    meta = leaf::decided_meta(*resolution, departure, second.is_some());
+                    detail = Some(serde_json::json!({
+                        "approver": actor.name,
+                        "second_approver": second,
+                        "reason": reason,
+                        "departure": departure.as_str(),
+                    }));
+                    decided = true;
+                }
+                Act::Execute { disclosed } => {
+                    let (request, decision, _) = opened.as_ref().ok_or_else(|| {
+                        StoreError::Invalid { field: "/disclosed".to_owned(), detail: format!("case `{id}` was purged: its grant cannot be checked") }
+                    })?;
+                    let request = Request::parse("", request)
+                        .map_err(|_| StoreError::Corrupt(format!("the stored request of case `{id}` no longer reads")))?;
+                    let scope = disclosure_scope(&request, decision);
+                    check_disclosure(&scope, disclosed).map_err(|e| StoreError::Invalid {
+                        field: format!("/disclosed/{}/{}", e.index, e.field),
+                        detail: e.message,
+                    })?;
+                    meta = leaf::executed_meta(disclosed);
+                    detail = Some(serde_json::json!({ "disclosed": disclosed }));
+                }
+                Act::RenewPreservation => {
+                    if measure != Measure::Preservation {
+                        return Err(StoreError::Invalid {
+                            field: "/action".to_owned(),
+                            detail: format!("case `{id}` is a `{}` request, not a preservation", measure.as_str()),
+                        });
+                    }
+                    let expires = expires.map(from_unix).transpose()?.ok_or_else(|| {
+                        StoreError::Corrupt(format!("approved preservation `{id}` has no expiry"))
+                    })?;
+                    if expires <= now {
+                        return Err(StoreError::Invalid {
+                            field: "/action".to_owned(),
+                            detail: format!(
+                                "the preservation of case `{id}` expired on {}: it cannot be renewed, a new request is needed",
+                                expires.date()
+                            ),
+                        });
+                    }
+                    meta = leaf::renewed_meta(desk.deadlines.preservation_days);
+                    renewed = true;
+                }
+                _ => {}
             }
-            if let Act::Execute { disclosed } = act {
-                meta = leaf::executed_meta(disclosed);
-                detail = Some(serde_json::json!({ "disclosed": disclosed }));
-            }
-            let commitment = opened.map(|(_, _, c)| c).unwrap_or_default();
+            // Only closed cases are purged, and a closed case takes no event.
+            let commitment = opened
+                .map(|(_, _, c)| c)
+                .ok_or_else(|| StoreError::Corrupt(format!("open case `{id}` has no sealed data")))?;
             let leaf_index = ledger_sql::tree_size(conn).await?;
             let leaf_bytes = Leaf {
                 case: id.to_owned(),
-                seq: u64::try_from(seq).unwrap_or(0),
+                seq: u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("case `{id}` has a negative event number")))?,
                 at: now,
                 event: event.as_str().to_owned(),
                 state: next,
@@ -544,18 +671,20 @@ macro_rules! case_queries {
             }
             .encode();
             let detail_sealed = match &detail {
-                Some(d) => Some(sealer.seal(&serde_json::to_vec(d).map_err(|e| StoreError::Crypto(e.to_string()))?, id.as_bytes())?),
+                Some(d) => Some(desk.sealer.seal(&serde_json::to_vec(d).map_err(|e| StoreError::Crypto(e.to_string()))?, id.as_bytes())?),
                 None => None,
             };
             let mut qb = QueryBuilder::<$db>::new("UPDATE cases SET state = ");
             qb.push_bind(next.as_str()).push(", next_seq = ").push_bind(seq + 1);
             if decided {
                 qb.push(", decided_at = ").push_bind(unix(now));
-                if next == CaseState::Decided(Resolution::Approved) || next == CaseState::Decided(Resolution::ApprovedInPart) {
-                    qb.push(", preservation_expires_at = CASE WHEN measure = 'preservation' THEN ")
-                        .push_bind(unix(now) + 90 * 86_400)
-                        .push(" ELSE NULL END");
+                let grants = matches!(next, CaseState::Decided(Resolution::Approved | Resolution::ApprovedInPart));
+                if grants && measure == Measure::Preservation {
+                    qb.push(", preservation_expires_at = ").push_bind(unix(desk.deadlines.preservation_expires(now)));
                 }
+            }
+            if renewed {
+                qb.push(", preservation_expires_at = ").push_bind(unix(desk.deadlines.preservation_expires(now)));
             }
             if next == CaseState::Closed {
                 qb.push(", closed_at = ").push_bind(unix(now));
@@ -596,7 +725,7 @@ macro_rules! case_queries {
         pub(crate) async fn summaries(conn: &mut $conn, filter: &Filter) -> Result<Vec<Summary>, StoreError> {
             let mut qb = QueryBuilder::<$db>::new(
                 "SELECT id, requesting_state, authority, reference, measure, urgency, recommended, state, \
-                 received_at, due_at, duplicate_of, purged_at FROM cases WHERE 1 = 1",
+                 received_at, due_at, duplicate_of, purged_at, preservation_expires_at FROM cases WHERE 1 = 1",
             );
             if let Some(state) = filter.state {
                 qb.push(" AND state = ").push_bind(state.as_str());
@@ -612,7 +741,13 @@ macro_rules! case_queries {
             if let Some(rs) = &filter.requesting_state {
                 qb.push(" AND requesting_state = ").push_bind(rs.clone());
             }
-            qb.push(" ORDER BY due_at, id LIMIT ").push_bind(i64::from(filter.limit.unwrap_or(100)));
+            if filter.preservations {
+                qb.push(" AND preservation_expires_at IS NOT NULL AND state IN ('approved', 'approved_in_part', 'executed')");
+                qb.push(" ORDER BY preservation_expires_at, id LIMIT ");
+            } else {
+                qb.push(" ORDER BY due_at, id LIMIT ");
+            }
+            qb.push_bind(i64::from(filter.limit.unwrap_or(100)));
             let rows = qb.build().fetch_all(&mut *conn).await?;
             rows.iter().map(summary_row).collect()
         }
@@ -620,7 +755,7 @@ macro_rules! case_queries {
         pub(crate) async fn view(conn: &mut $conn, sealer: &Sealer, id: &str) -> Result<CaseView, StoreError> {
             let row = QueryBuilder::<$db>::new(
                 "SELECT id, requesting_state, authority, reference, measure, urgency, recommended, state, \
-                 received_at, due_at, duplicate_of, purged_at, sealed FROM cases WHERE id = ",
+                 received_at, due_at, duplicate_of, purged_at, preservation_expires_at, sealed FROM cases WHERE id = ",
             )
             .push_bind(id.to_owned())
             .build()
@@ -628,7 +763,7 @@ macro_rules! case_queries {
             .await?
             .ok_or(StoreError::NotFound)?;
             let summary = summary_row(&row)?;
-            let sealed: Option<Vec<u8>> = row.try_get(12)?;
+            let sealed: Option<Vec<u8>> = row.try_get(13)?;
             let (request, decision) = match sealed {
                 Some(bytes) => {
                     let (request, decision, _) = open_case(sealer, id, &bytes)?;
@@ -655,13 +790,13 @@ macro_rules! case_queries {
                     None => None,
                 };
                 timeline.push(TimelineEntry {
-                    seq: u64::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
-                    at: from_unix(r.try_get(1)?),
+                    seq: non_negative(r.try_get(0)?, "case_events.seq")?,
+                    at: from_unix(r.try_get(1)?)?,
                     event: r.try_get(2)?,
                     state: r.try_get(3)?,
                     actor: r.try_get(4)?,
                     role: r.try_get(5)?,
-                    leaf_index: u64::try_from(r.try_get::<i64, _>(6)?).unwrap_or(0),
+                    leaf_index: non_negative(r.try_get(6)?, "case_events.leaf_index")?,
                     detail,
                 });
             }
@@ -695,7 +830,7 @@ macro_rules! case_queries {
 
         pub(crate) async fn count(conn: &mut $conn) -> Result<u64, StoreError> {
             let row = sqlx::query("SELECT COUNT(*) FROM cases").fetch_one(&mut *conn).await?;
-            Ok(u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0))
+            non_negative(row.try_get(0)?, "COUNT(*)")
         }
 
         fn summary_row(row: &<$db as sqlx::Database>::Row) -> Result<Summary, StoreError> {
@@ -709,13 +844,18 @@ macro_rules! case_queries {
                 urgency: row.try_get(5)?,
                 recommended: row.try_get(6)?,
                 state: CaseState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("unknown state `{state}`")))?,
-                received_at: from_unix(row.try_get(8)?),
-                due_at: from_unix(row.try_get(9)?),
+                received_at: from_unix(row.try_get(8)?)?,
+                due_at: from_unix(row.try_get(9)?)?,
+                preservation_expires_at: row.try_get::<Option<i64>, _>(12)?.map(from_unix).transpose()?,
                 duplicate_of: row.try_get(10)?,
                 purged: row.try_get::<Option<i64>, _>(11)?.is_some(),
             })
         }
     };
+}
+
+fn non_negative(n: i64, column: &str) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("`{column}` is negative (`{n}`)")))
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -731,11 +871,19 @@ fn open_case(
     let plain = sealer.open(bytes, id.as_bytes())?;
     let value: serde_json::Value =
         serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let request = value["request"].as_str().unwrap_or_default().as_bytes().to_vec();
+    let request = value["request"]
+        .as_str()
+        .ok_or_else(|| StoreError::Corrupt(format!("sealed case `{id}` has no request")))?
+        .as_bytes()
+        .to_vec();
     let decision: Decision = serde_json::from_value(value["decision"].clone())
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let salt = hex::decode(value["salt"].as_str().unwrap_or_default())
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let salt = hex::decode(
+        value["salt"]
+            .as_str()
+            .ok_or_else(|| StoreError::Corrupt(format!("sealed case `{id}` has no salt")))?,
+    )
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let salt: [u8; 32] =
         salt.try_into().map_err(|_| StoreError::Corrupt("salt is not 32 bytes".into()))?;
     let c = commitment(&salt, &request);
@@ -862,12 +1010,19 @@ impl Store {
 
     /// Applies a person's action to a case, with its ledger leaf, in one transaction.
     ///
+    /// Enforced here, whoever calls: the actor's account exists, is enabled and holds the role it acts in; the
+    /// role may take the action; the case's state allows it; the four-eyes rule, with a second approver that is
+    /// another enabled approver account confirmed by its own password; a disclosure lies within the grant;
+    /// preservation expiry and renewal follow the policy's deadlines.
+    ///
     /// # Errors
-    /// [`StoreError::NotFound`], [`StoreError::Forbidden`] (the role may not do this), [`StoreError::Transition`]
-    /// (not allowed in the case's state), [`StoreError::FourEyes`], or a database error.
+    /// [`StoreError::NotFound`], [`StoreError::Forbidden`] (the role may not do this), [`StoreError::Account`],
+    /// [`StoreError::Transition`] (not allowed in the case's state), [`StoreError::FourEyes`],
+    /// [`StoreError::Invalid`] (a field of the action, such as a disclosure outside the grant), or a database
+    /// error. Nothing is written then.
     pub async fn act(
         &self,
-        sealer: &Sealer,
+        desk: &Desk<'_>,
         id: &str,
         actor: &Actor<'_>,
         act: &Act,
@@ -876,14 +1031,14 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let state = sqlite::act(&mut tx, sealer, id, actor, act, now).await?;
+                let state = sqlite::act(&mut tx, desk, id, actor, act, now).await?;
                 tx.commit().await?;
                 Ok(state)
             }
             Backend::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("LOCK TABLE ledger_leaves IN EXCLUSIVE MODE").execute(&mut *tx).await?;
-                let state = postgres::act(&mut tx, sealer, id, actor, act, now).await?;
+                let state = postgres::act(&mut tx, desk, id, actor, act, now).await?;
                 tx.commit().await?;
                 Ok(state)
             }

@@ -20,8 +20,8 @@ mod seal;
 mod users;
 
 pub use crate::cases::{
-    Act, Actor, CaseView, Filter, Intake, PreparedIntake, Received, Summary, TimelineEntry,
-    DUPLICATE_WINDOW_DAYS,
+    Act, Actor, CaseView, Desk, Filter, Intake, PreparedIntake, Received, SecondApprover, Summary,
+    TimelineEntry, DUPLICATE_WINDOW_DAYS,
 };
 pub use crate::floor::postgres_fresh_schema;
 pub use crate::ledger::{Consistency, Inclusion, Tampered, VerifyReport};
@@ -84,6 +84,17 @@ pub enum StoreError {
     /// Sealing or opening personal data failed.
     #[error("{0}")]
     Crypto(String),
+    /// The acting account does not exist, is disabled, or does not hold the role it acts in.
+    #[error("{0}")]
+    Account(String),
+    /// A field of the action is outside what the case allows (e.g. a disclosure outside the grant).
+    #[error("{field}: {detail}")]
+    Invalid {
+        /// A JSON pointer into the action (`/disclosed/0/category`).
+        field: String,
+        /// What is wrong and what was expected.
+        detail: String,
+    },
     /// A stored row cannot be read back.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

@@ -176,3 +176,87 @@ fn due_dates_follow_urgency() {
     assert_eq!(d.due(Urgency::Routine, received), time::macros::datetime!(2026-12-02 10:00 UTC));
     assert_eq!(d.preservation_expires(received), time::macros::datetime!(2027-01-31 10:00 UTC));
 }
+
+#[test]
+fn renewal_keeps_an_approved_or_executed_case_where_it_is() {
+    use Event::*;
+    check(
+        &[Screened, ReviewStarted, Decided(Resolution::Approved), PreservationRenewed],
+        "approved",
+    );
+    check(
+        &[Screened, ReviewStarted, Decided(Resolution::Approved), Executed, PreservationRenewed],
+        "executed",
+    );
+    check(
+        &[Screened, ReviewStarted, PreservationRenewed],
+        "a case that is `in_review` cannot take the event `preservation_renewed`",
+    );
+    check(
+        &[
+            Screened,
+            ReviewStarted,
+            Decided(Resolution::Approved),
+            Executed,
+            Closed,
+            PreservationRenewed,
+        ],
+        "a case that is `closed` cannot take the event `preservation_renewed`",
+    );
+    assert!(Role::Approver.may(Action::Act(PreservationRenewed)));
+    assert!(!Role::Reviewer.may(Action::Act(PreservationRenewed)));
+}
+
+fn grant(category: Category, window: Option<(&str, &str)>) -> Grant {
+    let day = |s: &str| crate::Day::parse(s).unwrap();
+    Grant { category, from: window.map(|w| day(w.0)), to: window.map(|w| day(w.1)) }
+}
+
+/// Checks a disclosure against a grant: `Ok` or the error's index, field and message.
+fn check_disclosed(
+    granted: &[Grant],
+    disclosed: &[Grant],
+    expect: Result<(), (usize, &str, &str)>,
+) {
+    let got = check_disclosure(granted, disclosed).map_err(|e| (e.index, e.field, e.message));
+    let expect = expect.map_err(|(i, f, m)| (i, f, m.to_owned()));
+    assert_eq!(got, expect);
+}
+
+#[test]
+fn disclosure_lies_within_the_grant() {
+    let window = Some(("2026-01-01", "2026-03-31"));
+    let granted = [grant(Category::Subscriber, None), grant(Category::Traffic, window)];
+    check_disclosed(&granted, &[], Ok(()));
+    check_disclosed(&granted, &[grant(Category::Subscriber, None)], Ok(()));
+    check_disclosed(
+        &granted,
+        &[grant(Category::Traffic, Some(("2026-02-01", "2026-03-31")))],
+        Ok(()),
+    );
+    check_disclosed(
+        &granted,
+        &[grant(Category::Subscriber, None), grant(Category::Content, None)],
+        Err((1, "category", "`content` was not granted: expected one of subscriber, traffic")),
+    );
+    check_disclosed(
+        &granted,
+        &[grant(Category::Traffic, Some(("2025-12-31", "2026-01-31")))],
+        Err((0, "from", "`traffic` disclosed for 2025-12-31 to 2026-01-31, outside the granted window: expected a window within 2026-01-01 to 2026-03-31")),
+    );
+    check_disclosed(
+        &granted,
+        &[grant(Category::Traffic, Some(("2026-01-01", "2026-04-01")))],
+        Err((0, "to", "`traffic` disclosed for 2026-01-01 to 2026-04-01, outside the granted window: expected a window within 2026-01-01 to 2026-03-31")),
+    );
+    check_disclosed(
+        &granted,
+        &[grant(Category::Traffic, None)],
+        Err((0, "from", "`traffic` disclosed for no window, outside the granted window: expected a window within 2026-01-01 to 2026-03-31")),
+    );
+    check_disclosed(
+        &[],
+        &[grant(Category::Subscriber, None)],
+        Err((0, "category", "`subscriber` was not granted: nothing was granted")),
+    );
+}

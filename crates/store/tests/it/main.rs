@@ -6,3 +6,4 @@ mod ledger;
 mod story;
 mod tidy;
 mod users;
+mod workflow;

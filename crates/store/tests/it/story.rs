@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-static DEADLINES: domain::case::Deadlines = domain::case::Deadlines {
+pub(crate) static DEADLINES: domain::case::Deadlines = domain::case::Deadlines {
     emergency_hours: 8,
     urgent_days: 5,
     routine_days: 30,
@@ -19,7 +19,7 @@ use time::macros::datetime;
 
 use crate::db::{self, TestDb};
 
-fn ctx() -> rules::Context {
+pub(crate) fn ctx() -> rules::Context {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/tests/conformance");
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(root.join("lawpacks"))
         .unwrap()
@@ -36,7 +36,7 @@ fn ctx() -> rules::Context {
 }
 
 /// A public case's request with a new reference and, optionally, another first identifier.
-fn request(case: &str, reference: &str, first_identifier: Option<&str>) -> Vec<u8> {
+pub(crate) fn request(case: &str, reference: &str, first_identifier: Option<&str>) -> Vec<u8> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/tests/conformance/cases");
     let value: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root.join(case)).unwrap()).unwrap();
@@ -48,19 +48,19 @@ fn request(case: &str, reference: &str, first_identifier: Option<&str>) -> Vec<u
     serde_json::to_vec(&request).unwrap()
 }
 
-struct Screened {
+pub(crate) struct Screened {
     bytes: Vec<u8>,
     request: Request,
     decision: domain::Decision,
 }
 
-fn screen(ctx: &rules::Context, bytes: Vec<u8>) -> Screened {
+pub(crate) fn screen(ctx: &rules::Context, bytes: Vec<u8>) -> Screened {
     let request = Request::parse("r.json", &bytes).unwrap();
     let decision = rules::screen(&request, &rules::sha256_hex(&bytes), ctx).unwrap();
     Screened { bytes, request, decision }
 }
 
-async fn take_in(store: &Store, sealer: &Sealer, items: &[Screened]) -> Vec<Received> {
+pub(crate) async fn take_in(store: &Store, sealer: &Sealer, items: &[Screened]) -> Vec<Received> {
     let sections = vec!["07".to_owned()];
     let now = datetime!(2026-11-02 09:00 UTC);
     let batch: Vec<Intake<'_>> = items
@@ -78,7 +78,7 @@ async fn take_in(store: &Store, sealer: &Sealer, items: &[Screened]) -> Vec<Rece
     store.intake(sealer, &batch).await.unwrap()
 }
 
-fn new_id(r: &Received) -> (String, Option<String>) {
+pub(crate) fn new_id(r: &Received) -> (String, Option<String>) {
     match r {
         Received::New { id, duplicate_of } => (id.clone(), duplicate_of.clone()),
         other => panic!("expected a new case, got {other:?}"),
@@ -93,6 +93,15 @@ async fn story(db: TestDb) {
     let adviser = Actor { name: "lea", role: Role::LegalAdviser };
     let approver = Actor { name: "ana", role: Role::Approver };
     let now = datetime!(2026-11-03 10:00 UTC);
+    let desk = store::Desk { sealer: &sealer, deadlines: &DEADLINES };
+    for (name, role) in [
+        ("rui", Role::Reviewer),
+        ("lea", Role::LegalAdviser),
+        ("ana", Role::Approver),
+        ("bo", Role::Approver),
+    ] {
+        store.add_user(name, role, "a long enough password", now).await.unwrap();
+    }
 
     // Intake: a fraud request, an anti-state request, a content request, and a duplicate of the first.
     let fraud = screen(&ctx, request("001-fraud-approve.json", "A-1", None));
@@ -125,73 +134,68 @@ async fn story(db: TestDb) {
     assert_eq!(store.tree_size().await.unwrap(), 8, "two leaves per case");
 
     // The fraud case: roles are enforced, and an approval matching the recommendation needs one approver.
-    let err = store.act(&sealer, &a, &reviewer, &Act::Close, now).await.unwrap_err();
+    let err = store.act(&desk, &a, &reviewer, &Act::Close, now).await.unwrap_err();
     assert!(matches!(err, StoreError::Forbidden { .. }), "{err}");
     assert_eq!(
-        store.act(&sealer, &a, &reviewer, &Act::StartReview, now).await.unwrap(),
+        store.act(&desk, &a, &reviewer, &Act::StartReview, now).await.unwrap(),
         CaseState::InReview
     );
     let decide = |r| Act::Decide { resolution: r, second_approver: None, reason: None };
     let err =
-        store.act(&sealer, &a, &reviewer, &decide(Resolution::Approved), now).await.unwrap_err();
+        store.act(&desk, &a, &reviewer, &decide(Resolution::Approved), now).await.unwrap_err();
     assert_eq!(err.to_string(), "a `reviewer` may not `decided_approved`");
-    let state =
-        store.act(&sealer, &a, &approver, &decide(Resolution::Approved), now).await.unwrap();
+    let state = store.act(&desk, &a, &approver, &decide(Resolution::Approved), now).await.unwrap();
     assert_eq!(state, CaseState::Decided(Resolution::Approved));
     let granted = store.case(&sealer, &a).await.unwrap().decision.unwrap().granted;
-    store.act(&sealer, &a, &approver, &Act::Execute { disclosed: granted }, now).await.unwrap();
-    assert_eq!(
-        store.act(&sealer, &a, &approver, &Act::Close, now).await.unwrap(),
-        CaseState::Closed
-    );
+    store.act(&desk, &a, &approver, &Act::Execute { disclosed: granted }, now).await.unwrap();
+    assert_eq!(store.act(&desk, &a, &approver, &Act::Close, now).await.unwrap(), CaseState::Closed);
 
     // The anti-state case: no refusal without consultation, and the error names state and event.
-    store.act(&sealer, &v, &reviewer, &Act::StartReview, now).await.unwrap();
-    let err =
-        store.act(&sealer, &v, &approver, &decide(Resolution::Refused), now).await.unwrap_err();
+    store.act(&desk, &v, &reviewer, &Act::StartReview, now).await.unwrap();
+    let err = store.act(&desk, &v, &approver, &decide(Resolution::Refused), now).await.unwrap_err();
     assert!(
         err.to_string()
             .starts_with("a case that is `in_review` cannot take the event `decided_refused`"),
         "{err}"
     );
-    store.act(&sealer, &v, &adviser, &Act::OpenConsultation, now).await.unwrap();
-    store.act(&sealer, &v, &approver, &decide(Resolution::Refused), now).await.unwrap();
-    store.act(&sealer, &v, &approver, &Act::Close, now).await.unwrap();
+    store.act(&desk, &v, &adviser, &Act::OpenConsultation, now).await.unwrap();
+    store.act(&desk, &v, &approver, &decide(Resolution::Refused), now).await.unwrap();
+    store.act(&desk, &v, &approver, &Act::Close, now).await.unwrap();
 
     // The content case: four eyes, and the second approver must be someone else.
-    store.act(&sealer, &u, &reviewer, &Act::StartReview, now).await.unwrap();
+    store.act(&desk, &u, &reviewer, &Act::StartReview, now).await.unwrap();
     let err =
-        store.act(&sealer, &u, &approver, &decide(Resolution::Approved), now).await.unwrap_err();
+        store.act(&desk, &u, &approver, &decide(Resolution::Approved), now).await.unwrap_err();
     assert!(matches!(err, StoreError::FourEyes(FourEyesError::SecondApproverMissing(_))), "{err}");
     let same = Act::Decide {
         resolution: Resolution::Approved,
-        second_approver: Some("ana".into()),
+        second_approver: Some(store::SecondApprover::unchecked("ana")),
         reason: None,
     };
-    let err = store.act(&sealer, &u, &approver, &same, now).await.unwrap_err();
+    let err = store.act(&desk, &u, &approver, &same, now).await.unwrap_err();
     assert!(matches!(err, StoreError::FourEyes(FourEyesError::SameApprover(_))), "{err}");
     let two = Act::Decide {
         resolution: Resolution::Approved,
-        second_approver: Some("bo".into()),
+        second_approver: Some(store::SecondApprover::unchecked("bo")),
         reason: None,
     };
-    store.act(&sealer, &u, &approver, &two, now).await.unwrap();
+    store.act(&desk, &u, &approver, &two, now).await.unwrap();
 
     // The duplicate: approving less than recommended departs, so it needs a reason and a second approver.
-    store.act(&sealer, &a2, &reviewer, &Act::StartReview, now).await.unwrap();
+    store.act(&desk, &a2, &reviewer, &Act::StartReview, now).await.unwrap();
     let no_reason = Act::Decide {
         resolution: Resolution::ApprovedInPart,
-        second_approver: Some("bo".into()),
+        second_approver: Some(store::SecondApprover::unchecked("bo")),
         reason: None,
     };
-    let err = store.act(&sealer, &a2, &approver, &no_reason, now).await.unwrap_err();
+    let err = store.act(&desk, &a2, &approver, &no_reason, now).await.unwrap_err();
     assert!(matches!(err, StoreError::FourEyes(FourEyesError::ReasonMissing(_))), "{err}");
     let with_reason = Act::Decide {
         resolution: Resolution::ApprovedInPart,
-        second_approver: Some("bo".into()),
+        second_approver: Some(store::SecondApprover::unchecked("bo")),
         reason: Some("only subscriber data is needed to identify the account holder".into()),
     };
-    store.act(&sealer, &a2, &approver, &with_reason, now).await.unwrap();
+    store.act(&desk, &a2, &approver, &with_reason, now).await.unwrap();
     let view = store.case(&sealer, &a2).await.unwrap();
     let last = view.timeline.last().unwrap();
     assert_eq!(last.detail.as_ref().unwrap()["departure"], "more_restrictive");

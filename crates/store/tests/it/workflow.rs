@@ -1,0 +1,211 @@
+//! The case invariants the store enforces whoever calls it (issue 10), on SQLite and on PostgreSQL: the acting
+//! account must exist, be enabled and hold its role; a second approver is another enabled approver account; a
+//! disclosure lies within the grant; preservation expiry and renewal follow the policy; a refused action writes
+//! nothing.
+
+use domain::case::{CaseState, Deadlines, FourEyesError, Resolution, Role};
+use domain::decision::Grant;
+use domain::leaf::Leaf;
+use domain::vocab::Category;
+use store::{Act, Actor, Desk, Filter, Sealer, SecondApprover, Store, StoreError};
+use time::macros::datetime;
+use time::Duration;
+
+use crate::db::{self, Raw, TestDb};
+use crate::story::{ctx, new_id, request, screen, take_in};
+
+/// A policy whose preservations last 30 days, not the default 90.
+static SHORT: Deadlines =
+    Deadlines { emergency_hours: 8, urgent_days: 5, routine_days: 30, preservation_days: 30 };
+
+async fn accounts(store: &Store) {
+    let now = datetime!(2026-11-01 00:00 UTC);
+    for (name, role) in [
+        ("rui", Role::Reviewer),
+        ("ana", Role::Approver),
+        ("bo", Role::Approver),
+        ("cy", Role::Approver),
+        ("lea", Role::LegalAdviser),
+    ] {
+        store.add_user(name, role, "a long enough password", now).await.unwrap();
+    }
+}
+
+async fn disable(db: &TestDb, name: &str) {
+    match db.raw().await {
+        Raw::Sqlite(pool) => {
+            sqlx::query("UPDATE users SET disabled_at = 1 WHERE name = ?")
+                .bind(name)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        Raw::Postgres(pool) => {
+            sqlx::query("UPDATE users SET disabled_at = 1 WHERE name = $1")
+                .bind(name)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn decide(resolution: Resolution, second: Option<&str>) -> Act {
+    Act::Decide { resolution, second_approver: second.map(SecondApprover::unchecked), reason: None }
+}
+
+async fn invariants(db: TestDb) {
+    let store = db.store().await;
+    accounts(&store).await;
+    let sealer = Sealer::new(&[7; 32]);
+    let desk = Desk { sealer: &sealer, deadlines: &SHORT };
+    let ctx = ctx();
+    let now = datetime!(2026-11-03 10:00 UTC);
+    let reviewer = Actor { name: "rui", role: Role::Reviewer };
+    let ana = Actor { name: "ana", role: Role::Approver };
+
+    let received = take_in(
+        &store,
+        &sealer,
+        &[
+            screen(&ctx, request("002-sabotage-bilateral-content.json", "U-9", None)),
+            screen(&ctx, request("001-fraud-approve.json", "F-9", None)),
+            screen(&ctx, request("029-vn-preservation.json", "P-9", None)),
+        ],
+    )
+    .await;
+    let (content, _) = new_id(&received[0]);
+    let (fraud, _) = new_id(&received[1]);
+    let (preserve, _) = new_id(&received[2]);
+
+    // The acting account is re-read inside the transaction: unknown, wrong role, disabled are refused.
+    let ghost = Actor { name: "ghost", role: Role::Reviewer };
+    let err = store.act(&desk, &content, &ghost, &Act::StartReview, now).await.unwrap_err();
+    assert_eq!(err.to_string(), "no account `ghost`");
+    let pretender = Actor { name: "rui", role: Role::Approver };
+    let err = store.act(&desk, &content, &pretender, &Act::StartReview, now).await.unwrap_err();
+    assert_eq!(err.to_string(), "account `rui` holds the role `reviewer`, not `approver`");
+    let size = store.tree_size().await.unwrap();
+    for id in [&content, &fraud, &preserve] {
+        store.act(&desk, id, &reviewer, &Act::StartReview, now).await.unwrap();
+    }
+    assert_eq!(store.tree_size().await.unwrap(), size + 3, "refused actions wrote no leaf");
+
+    // Four eyes: the second approver must be another approver account, existing and enabled.
+    let size = store.tree_size().await.unwrap();
+    let err = store
+        .act(&desk, &content, &ana, &decide(Resolution::Approved, None), now)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::FourEyes(FourEyesError::SecondApproverMissing(_))), "{err}");
+    let err = store
+        .act(&desk, &content, &ana, &decide(Resolution::Approved, Some("ana")), now)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::FourEyes(FourEyesError::SameApprover(_))), "{err}");
+    let err = store
+        .act(&desk, &content, &ana, &decide(Resolution::Approved, Some("nobody")), now)
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "second approver `nobody` is not an approver account");
+    let err = store
+        .act(&desk, &content, &ana, &decide(Resolution::Approved, Some("lea")), now)
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "second approver `lea` is not an approver account");
+    disable(&db, "cy").await;
+    let err = store
+        .act(&desk, &content, &ana, &decide(Resolution::Approved, Some("cy")), now)
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "second approver `cy` is disabled");
+    let cy = Actor { name: "cy", role: Role::Approver };
+    let err =
+        store.act(&desk, &fraud, &cy, &decide(Resolution::Approved, None), now).await.unwrap_err();
+    assert_eq!(err.to_string(), "account `cy` is disabled");
+    assert_eq!(store.tree_size().await.unwrap(), size, "refused decisions wrote no leaf");
+    store.act(&desk, &content, &ana, &decide(Resolution::Approved, Some("bo")), now).await.unwrap();
+
+    // Disclosure: only within the granted categories and windows.
+    let granted = store.case(&sealer, &content).await.unwrap().decision.unwrap().granted;
+    assert!(!granted.is_empty());
+    let size = store.tree_size().await.unwrap();
+    let outside = vec![Grant { category: Category::Content, from: None, to: None }]
+        .into_iter()
+        .filter(|g| !granted.iter().any(|x| x.category == g.category))
+        .chain(std::iter::once(Grant { category: Category::Subscriber, from: None, to: None }))
+        .filter(|g| !granted.iter().any(|x| x.category == g.category))
+        .collect::<Vec<_>>();
+    if let Some(first) = outside.first() {
+        let err = store
+            .act(&desk, &content, &ana, &Act::Execute { disclosed: vec![*first] }, now)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Invalid { field, .. } if field == "/disclosed/0/category"),
+            "{err}"
+        );
+    }
+    let windowed = granted.iter().find(|g| g.from.is_some()).copied();
+    if let Some(g) = windowed {
+        let early = Grant { from: g.from.map(|d| d.minus_days(1)), ..g };
+        let err = store
+            .act(&desk, &content, &ana, &Act::Execute { disclosed: vec![g, early] }, now)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Invalid { field, .. } if field == "/disclosed/1/from"),
+            "{err}"
+        );
+    }
+    assert_eq!(store.tree_size().await.unwrap(), size, "refused executions wrote no leaf");
+    assert_eq!(
+        store.act(&desk, &content, &ana, &Act::Execute { disclosed: granted }, now).await.unwrap(),
+        CaseState::Executed
+    );
+
+    // Preservation: expiry from the policy (30 days here), renewal recorded on the ledger, none after expiry.
+    let err = store.act(&desk, &fraud, &ana, &Act::RenewPreservation, now).await.unwrap_err();
+    assert!(err.to_string().starts_with("a case that is `in_review` cannot take"), "{err}");
+    store.act(&desk, &preserve, &ana, &decide(Resolution::Approved, None), now).await.unwrap();
+    let listed = store.cases(&Filter { preservations: true, ..Filter::default() }).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, preserve);
+    assert_eq!(listed[0].preservation_expires_at, Some(now + Duration::days(30)));
+    let later = now + Duration::days(20);
+    let size = store.tree_size().await.unwrap();
+    store.act(&desk, &preserve, &ana, &Act::RenewPreservation, later).await.unwrap();
+    let summary = store.case(&sealer, &preserve).await.unwrap().summary;
+    assert_eq!(summary.preservation_expires_at, Some(later + Duration::days(30)));
+    assert_eq!(summary.state, CaseState::Decided(Resolution::Approved));
+    let leaf = Leaf::decode(&store.leaf(size).await.unwrap()).unwrap();
+    assert_eq!(
+        (leaf.case.as_str(), leaf.event.as_str()),
+        (preserve.as_str(), "preservation_renewed")
+    );
+    assert_eq!(leaf.meta["preservation_days"], 30);
+    let reviewer_renews =
+        store.act(&desk, &preserve, &reviewer, &Act::RenewPreservation, later).await;
+    assert!(matches!(reviewer_renews, Err(StoreError::Forbidden { .. })));
+    let expired = later + Duration::days(31);
+    let err =
+        store.act(&desk, &preserve, &ana, &Act::RenewPreservation, expired).await.unwrap_err();
+    assert!(err.to_string().contains("expired on 2026-12-23: it cannot be renewed"), "{err}");
+    // A non-preservation case cannot be renewed.
+    store.act(&desk, &fraud, &ana, &decide(Resolution::Approved, None), now).await.unwrap();
+    let err = store.act(&desk, &fraud, &ana, &Act::RenewPreservation, now).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Invalid { field, .. } if field == "/action"), "{err}");
+    store.verify_ledger(None).await.unwrap();
+}
+
+#[tokio::test]
+async fn invariants_on_sqlite() {
+    invariants(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn invariants_on_postgres() {
+    if let Some(db) = db::postgres("invariants").await {
+        invariants(db).await;
+    }
+}
