@@ -23,7 +23,7 @@ pub(crate) fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let packs: Vec<_> = ctx.lawpacks().collect();
-    let requests = crate::gen::requests(&packs, ctx.policy(), n, seed);
+    let requests = app::gen::requests(&packs, ctx.policy(), n, seed);
     let mut jsonl = Vec::with_capacity(n * 1500);
     for r in &requests {
         serde_json::to_writer(&mut jsonl, r).context("serializing a generated request")?;
@@ -138,7 +138,7 @@ pub(crate) fn ingest(
     postgres: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let ctx = match crate::inputs::load_context(lawpacks, policy) {
+    let ctx = match app::inputs::load_context(lawpacks, policy) {
         Ok(ctx) => ctx,
         Err(problems) => anyhow::bail!(
             "{}",
@@ -155,8 +155,7 @@ pub(crate) fn ingest(
         while done < n {
             let k = (n - done).min(10_000);
             // Distinct seeds per chunk keep references unique across chunks and memory flat.
-            for r in
-                crate::gen::requests_from(&packs, ctx.policy(), done..done + k, 42 + done as u64)
+            for r in app::gen::requests_from(&packs, ctx.policy(), done..done + k, 42 + done as u64)
             {
                 serde_json::to_writer(&mut w, &r)?;
                 w.write_all(b"\n")?;

@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use store::{PreparedIntake, Received, Store};
 
-use crate::{clock, data_dir, evaluate, inputs};
+use crate::{clock, data_dir, evaluate};
 
 /// Options of one ingest run.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Option<Tally>> {
-    let ctx = match inputs::load_context(&opts.lawpacks, &opts.policy) {
+    let ctx = match app::inputs::load_context(&opts.lawpacks, &opts.policy) {
         Ok(ctx) => ctx,
         Err(problems) => {
             evaluate::report(err, &problems)?;

@@ -16,8 +16,6 @@ use domain::lawpack::{Offence, Treaty};
 use domain::{InputError, LawPack};
 use serde_json::Value;
 
-use crate::inputs;
-
 /// The `lawpack` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum LawpackCommand {
@@ -33,7 +31,7 @@ pub(crate) enum LawpackCommand {
         #[arg(value_name = "CODE")]
         code: String,
         /// Directory of law packs.
-        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        #[arg(long, value_name = "DIR", default_value = app::inputs::DEFAULT_LAWPACKS)]
         lawpacks: PathBuf,
     },
     /// Show what changed between two versions of a law pack (two files), or of a directory of packs (two directories).
@@ -97,7 +95,7 @@ impl Loaded {
 
 /// Reads every `*.toml` file of a directory, in file-name order.
 fn load_dir(dir: &Path) -> Result<Vec<Loaded>, Vec<InputError>> {
-    let files = inputs::read_lawpack_dir(dir)?;
+    let files = app::inputs::read_lawpack_dir(dir)?;
     Ok(files.into_iter().map(|(file, bytes)| Loaded::new(file, &bytes)).collect())
 }
 

@@ -8,9 +8,9 @@ mod bench;
 mod clock;
 mod data_dir;
 mod evaluate;
-mod gen;
+
 mod ingest;
-mod inputs;
+
 mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
 mod lawpack_cli;
@@ -41,10 +41,10 @@ enum Command {
     /// Screen requests and print decisions (rightsgate/decision/v1).
     Evaluate {
         /// Directory of law packs (every *.toml file is loaded).
-        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        #[arg(long, value_name = "DIR", default_value = app::inputs::DEFAULT_LAWPACKS)]
         lawpacks: PathBuf,
         /// The policy file (rightsgate/policy/v1).
-        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+        #[arg(long, value_name = "FILE", default_value = app::inputs::DEFAULT_POLICY)]
         policy: PathBuf,
         /// Read one request per line from FILE (`-` for stdin) and print one decision per line.
         #[arg(long, value_name = "FILE|-", conflicts_with = "request")]
@@ -62,10 +62,10 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
         /// Directory of law packs.
-        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        #[arg(long, value_name = "DIR", default_value = app::inputs::DEFAULT_LAWPACKS)]
         lawpacks: PathBuf,
         /// The policy file (its `state` is the requested state).
-        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+        #[arg(long, value_name = "FILE", default_value = app::inputs::DEFAULT_POLICY)]
         policy: PathBuf,
     },
     /// Benchmark screening: screen() alone, the evaluate --jsonl pipeline, and the parse/re-serialize baseline.
@@ -80,10 +80,10 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
         /// Directory of law packs.
-        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        #[arg(long, value_name = "DIR", default_value = app::inputs::DEFAULT_LAWPACKS)]
         lawpacks: PathBuf,
         /// The policy file.
-        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+        #[arg(long, value_name = "FILE", default_value = app::inputs::DEFAULT_POLICY)]
         policy: PathBuf,
     },
     /// Create the data directory, the sealing key, the ledger signing key and the database.
@@ -104,10 +104,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
         /// Directory of law packs.
-        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        #[arg(long, value_name = "DIR", default_value = app::inputs::DEFAULT_LAWPACKS)]
         lawpacks: PathBuf,
         /// The policy file.
-        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+        #[arg(long, value_name = "FILE", default_value = app::inputs::DEFAULT_POLICY)]
         policy: PathBuf,
         /// Requests per transaction.
         #[arg(long, default_value_t = 5000)]
@@ -140,10 +140,10 @@ enum Command {
         #[arg(long, value_name = "URL")]
         postgres: Option<String>,
         /// Directory of law packs.
-        #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+        #[arg(long, value_name = "DIR", default_value = app::inputs::DEFAULT_LAWPACKS)]
         lawpacks: PathBuf,
         /// The policy file.
-        #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+        #[arg(long, value_name = "FILE", default_value = app::inputs::DEFAULT_POLICY)]
         policy: PathBuf,
     },
     /// List every screening rule with its effects and citations.
@@ -193,7 +193,7 @@ fn main() -> ExitCode {
         }
         Command::Gen { n, seed, lawpacks, policy } => with_context(&lawpacks, &policy, |ctx| {
             let packs: Vec<_> = ctx.lawpacks().collect();
-            for request in gen::requests(&packs, ctx.policy(), n, seed) {
+            for request in app::gen::requests(&packs, ctx.policy(), n, seed) {
                 serde_json::to_writer(&mut out, &request)?;
                 out.write_all(b"\n")?;
             }
@@ -270,7 +270,7 @@ fn with_context(
     policy: &std::path::Path,
     f: impl FnOnce(&rules::Context) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExitCode> {
-    match inputs::load_context(lawpacks, policy) {
+    match app::inputs::load_context(lawpacks, policy) {
         Ok(ctx) => f(&ctx).map(|()| ExitCode::SUCCESS),
         Err(problems) => {
             evaluate::report(&mut std::io::stderr().lock(), &problems)?;
@@ -287,7 +287,7 @@ fn run_evaluate(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let mut err = std::io::stderr().lock();
-    let ctx = match inputs::load_context(lawpacks, policy) {
+    let ctx = match app::inputs::load_context(lawpacks, policy) {
         Ok(ctx) => ctx,
         Err(problems) => {
             evaluate::report(&mut err, &problems)?;

@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use domain::case::Role;
 
-use crate::{clock, data_dir, gen, inputs};
+use crate::{clock, data_dir};
 
 /// Options of `rightsgate serve`.
 #[derive(Debug, clap::Args)]
@@ -26,10 +25,10 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
     /// Directory of law packs.
-    #[arg(long, value_name = "DIR", default_value = inputs::DEFAULT_LAWPACKS)]
+    #[arg(long, value_name = "DIR", default_value = app::inputs::DEFAULT_LAWPACKS)]
     lawpacks: PathBuf,
     /// The policy file.
-    #[arg(long, value_name = "FILE", default_value = inputs::DEFAULT_POLICY)]
+    #[arg(long, value_name = "FILE", default_value = app::inputs::DEFAULT_POLICY)]
     policy: PathBuf,
     /// Seed a fresh demo database (generated requests, one account per role) and print the accounts.
     #[arg(long)]
@@ -44,7 +43,7 @@ pub(crate) struct ServeArgs {
 
 /// Runs the server until interrupted.
 pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let ctx = match inputs::load_context(&args.lawpacks, &args.policy) {
+    let ctx = match app::inputs::load_context(&args.lawpacks, &args.policy) {
         Ok(ctx) => ctx,
         Err(problems) => {
             let mut err = std::io::stderr().lock();
@@ -67,12 +66,18 @@ pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<ExitC
 }
 
 async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> anyhow::Result<()> {
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    // The demo's throwaway database lives in a temporary directory removed when `serve` returns.
+    let mut demo_dir = None;
     let (url, sealer, signer) = if args.demo {
-        let dir = std::env::temp_dir().join(format!("rightsgate-demo-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating `{}`", dir.display()))?;
-        let db = dir.join("demo.db");
-        let _ = std::fs::remove_file(&db);
+        let dir = tempfile::Builder::new()
+            .prefix("rightsgate-demo-")
+            .tempdir()
+            .context("creating the demo's temporary directory")?;
+        let db = dir.path().join("demo.db");
         let url = args.db.clone().unwrap_or(format!("sqlite://{}?mode=rwc", db.display()));
+        demo_dir = Some(dir);
         writeln!(out, "demo database: {url}")?;
         (url, store::Sealer::new(&store::Sealer::generate_key()), None)
     } else {
@@ -101,12 +106,22 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
     out.flush()?;
     tracing::info!(%addr, "listening");
     axum::serve(listener, server::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown(terminate))
         .await
         .context("serving")?;
+    if let Some(dir) = demo_dir {
+        dir.close().context("removing the demo's temporary directory")?;
+    }
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM (both handlers installed by the caller before anything else), so that `serve`
+/// returns and the demo's temporary data is removed.
+async fn shutdown(mut terminate: tokio::signal::unix::Signal) {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
 }
 
 fn read_signer(path: &Path) -> anyhow::Result<Option<ledger::NoteSigner>> {
@@ -121,7 +136,7 @@ fn read_signer(path: &Path) -> anyhow::Result<Option<ledger::NoteSigner>> {
     }
 }
 
-/// Generated requests and one account per role; the passwords are printed once.
+/// The living demo (`app::demo`): accounts and cases in every state; the passwords are printed once.
 async fn seed(
     store: &store::Store,
     sealer: &store::Sealer,
@@ -129,31 +144,14 @@ async fn seed(
     n: usize,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let now = clock::now();
+    let seeded =
+        app::demo::seed(store, sealer, ctx, n, clock::now(), crate::user_cli::generate_password)
+            .await
+            .context("seeding the demo")?;
     writeln!(out, "demo accounts (shown once):")?;
-    for role in Role::ALL {
-        let name = role.as_str().replace('_', "-");
-        let password = crate::user_cli::generate_password();
-        store.add_user(&name, *role, &password, now).await.context("adding a demo account")?;
-        writeln!(out, "  {name:<16} {:<16} {password}", role.as_str())?;
-        if *role == Role::Approver {
-            let second = "approver-2";
-            let password = crate::user_cli::generate_password();
-            store.add_user(second, *role, &password, now).await.context("adding a demo account")?;
-            writeln!(out, "  {second:<16} {:<16} {password}", role.as_str())?;
-        }
+    for a in &seeded.accounts {
+        writeln!(out, "  {:<16} {:<16} {}", a.name, a.role.as_str(), a.password)?;
     }
-    let packs: Vec<_> = ctx.lawpacks().collect();
-    let requests = gen::requests(&packs, ctx.policy(), n, 42)
-        .iter()
-        .map(serde_json::to_vec)
-        .collect::<Result<Vec<_>, _>>()?;
-    let stored = app::intake::take_in(store, sealer, ctx, &requests, now, "intake-officer")
-        .await
-        .context("storing the demo requests")?;
-    if let Some(problems) = stored.iter().find_map(|r| r.as_ref().err()) {
-        anyhow::bail!("a generated request does not read back: {:?}", problems.first());
-    }
-    writeln!(out, "seeded {n} generated requests")?;
+    writeln!(out, "seeded {} cases in every state of the workflow", seeded.cases)?;
     Ok(())
 }

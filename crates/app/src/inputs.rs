@@ -9,13 +9,13 @@ use domain::InputError;
 use rules::{Context, Source};
 
 /// Where the law packs are when `--lawpacks` is not given.
-pub(crate) const DEFAULT_LAWPACKS: &str = "lawpacks";
+pub const DEFAULT_LAWPACKS: &str = "lawpacks";
 
 /// The policy used when `--policy` is not given: the rights-respecting default shipped in `policies/`.
-pub(crate) const DEFAULT_POLICY: &str = "policies/default.toml";
+pub const DEFAULT_POLICY: &str = "policies/default.toml";
 
 /// Every `*.toml` file of a directory, sorted by file name, with its bytes.
-pub(crate) fn read_lawpack_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, Vec<InputError>> {
+pub fn read_lawpack_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, Vec<InputError>> {
     let shown = dir.display().to_string();
     let entries = std::fs::read_dir(dir).map_err(|e| {
         vec![InputError::new(&shown, "", format!("cannot read the law-pack directory: {e}"))]
@@ -48,7 +48,7 @@ pub(crate) fn read_lawpack_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, Vec
 }
 
 /// Loads and compiles the policy and law packs, reporting every problem of every file.
-pub(crate) fn load_context(lawpacks: &Path, policy: &Path) -> Result<Context, Vec<InputError>> {
+pub fn load_context(lawpacks: &Path, policy: &Path) -> Result<Context, Vec<InputError>> {
     let policy_name = policy.display().to_string();
     let policy_bytes = std::fs::read(policy);
     let packs = read_lawpack_dir(lawpacks);

@@ -40,18 +40,13 @@ const FRAGMENTS: &[&str] = &[
 /// The mix is that of a central authority's intake: most requests invoke a treaty both states are party to, cite
 /// a serious or Convention offence, and come authenticated with the usual assurances; a minority test each
 /// safeguard (wrong basis, minor or protected offences, missing assurances, sensitive targets).
-pub(crate) fn requests(
-    packs: &[&LawPack],
-    policy: &domain::Policy,
-    n: usize,
-    seed: u64,
-) -> Vec<Request> {
+pub fn requests(packs: &[&LawPack], policy: &domain::Policy, n: usize, seed: u64) -> Vec<Request> {
     requests_from(packs, policy, 0..n, seed)
 }
 
 /// Like [`requests`], numbering references and identifiers from `range.start`, so that consecutive ranges
 /// generated in chunks never share a reference or an identifier.
-pub(crate) fn requests_from(
+pub fn requests_from(
     packs: &[&LawPack],
     policy: &domain::Policy,
     range: std::ops::Range<usize>,

@@ -1,0 +1,3 @@
+//! The application core's one integration test binary.
+
+mod demo;
