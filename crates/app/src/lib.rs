@@ -5,10 +5,12 @@
 //! (`store` and `domain`), so no caller can bypass them; this crate composes them into use cases:
 //! - [`intake`]: one pipeline from a request's bytes to a stored case (API, form, `ingest`, demo, benchmarks),
 //!   and the JSON Lines framing that `evaluate --jsonl` and `ingest` share;
+//! - [`cases`]: a person's action on a case, with the second approver's confirmation (API, desk, `case act`);
 //! - [`inputs`]: reading the policy and law packs from disk into a `rules::Context`;
 //! - [`demo`]: a living demo store with cases in every state, and [`gen`]: seeded synthetic requests;
 //! - [`report`]: the `rightsgate/report/v1` object, its CSV and HTML renderings, and its verification.
 
+pub mod cases;
 pub mod demo;
 pub mod gen;
 pub mod inputs;

@@ -131,14 +131,13 @@ impl Write for Sink {
 /// `rightsgate bench-ingest`: ingest of N generated requests into a fresh store, beside the floor (a bare
 /// insert of the same request bytes in the same batches), on SQLite and optionally PostgreSQL.
 pub(crate) fn ingest(
-    lawpacks: &std::path::Path,
-    policy: &std::path::Path,
+    inputs: &crate::ScreeningArgs,
     n: usize,
     batch: usize,
     postgres: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let ctx = match app::inputs::load_context(lawpacks, policy) {
+    let ctx = match inputs.load() {
         Ok(ctx) => ctx,
         Err(problems) => anyhow::bail!(
             "{}",
@@ -192,10 +191,8 @@ pub(crate) fn ingest(
         reset_peak_rss();
         let opts = crate::ingest::Options {
             file: file.clone(),
-            db: Some(ingest_url),
-            key: Some(key.clone()),
-            lawpacks: lawpacks.to_owned(),
-            policy: policy.to_owned(),
+            store: crate::StoreArgs { db: Some(ingest_url), key: Some(key.clone()) },
+            inputs: inputs.clone(),
             batch,
             ack: None,
             quiet: true,

@@ -20,14 +20,10 @@ use crate::{clock, data_dir, evaluate};
 pub(crate) struct Options {
     /// The JSON Lines file (`-` for stdin).
     pub(crate) file: PathBuf,
-    /// Database URL, or the default store.
-    pub(crate) db: Option<String>,
-    /// Sealing key file, or the data directory's.
-    pub(crate) key: Option<PathBuf>,
-    /// Law packs.
-    pub(crate) lawpacks: PathBuf,
-    /// Policy.
-    pub(crate) policy: PathBuf,
+    /// Database URL and sealing key file, or the data directory's.
+    pub(crate) store: crate::StoreArgs,
+    /// Law packs and policy.
+    pub(crate) inputs: crate::ScreeningArgs,
     /// Requests per transaction.
     pub(crate) batch: usize,
     /// Where to append the references of committed batches.
@@ -58,15 +54,15 @@ pub(crate) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Option<Tally>> {
-    let ctx = match app::inputs::load_context(&opts.lawpacks, &opts.policy) {
+    let ctx = match opts.inputs.load() {
         Ok(ctx) => ctx,
         Err(problems) => {
             evaluate::report(err, &problems)?;
             return Ok(None);
         }
     };
-    let sealer = data_dir::read_sealer(opts.key.as_deref())?;
-    let url = data_dir::db_or_default(opts.db.as_deref())?;
+    let sealer = data_dir::read_sealer(opts.store.key.as_deref())?;
+    let url = data_dir::db_or_default(opts.store.db.as_deref())?;
     let (input, total): (Box<dyn BufRead + Send>, u64) = if opts.file == Path::new("-") {
         (Box::new(std::io::BufReader::new(std::io::stdin())), 0)
     } else {

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -18,18 +18,10 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Database URL (`sqlite://PATH?mode=rwc` or `postgres://...`); the data directory's store by default.
-    #[arg(long, value_name = "URL")]
-    db: Option<String>,
-    /// The sealing key file; the data directory's by default.
-    #[arg(long, value_name = "FILE")]
-    key: Option<PathBuf>,
-    /// Directory of law packs.
-    #[arg(long, value_name = "DIR", default_value = app::inputs::DEFAULT_LAWPACKS)]
-    lawpacks: PathBuf,
-    /// The policy file.
-    #[arg(long, value_name = "FILE", default_value = app::inputs::DEFAULT_POLICY)]
-    policy: PathBuf,
+    #[command(flatten)]
+    store: crate::StoreArgs,
+    #[command(flatten)]
+    inputs: crate::ScreeningArgs,
     /// Seed a fresh demo database (generated requests, one account per role) and print the accounts.
     #[arg(long)]
     demo: bool,
@@ -43,7 +35,7 @@ pub(crate) struct ServeArgs {
 
 /// Runs the server until interrupted.
 pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let ctx = match app::inputs::load_context(&args.lawpacks, &args.policy) {
+    let ctx = match args.inputs.load() {
         Ok(ctx) => ctx,
         Err(problems) => {
             let mut err = std::io::stderr().lock();
@@ -76,13 +68,13 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
             .tempdir()
             .context("creating the demo's temporary directory")?;
         let db = dir.path().join("demo.db");
-        let url = args.db.clone().unwrap_or(format!("sqlite://{}?mode=rwc", db.display()));
+        let url = args.store.db.clone().unwrap_or(format!("sqlite://{}?mode=rwc", db.display()));
         demo_dir = Some(dir);
         writeln!(out, "demo database: {url}")?;
         (url, store::Sealer::new(&store::Sealer::generate_key()), None)
     } else {
-        let url = data_dir::db_or_default(args.db.as_deref())?;
-        let sealer = data_dir::read_sealer(args.key.as_deref())?;
+        let url = data_dir::db_or_default(args.store.db.as_deref())?;
+        let sealer = data_dir::read_sealer(args.store.key.as_deref())?;
         let signing = data_dir::dir()?.join(data_dir::SIGNING_KEY_FILE);
         (url, sealer, read_signer(&signing)?)
     };

@@ -3,14 +3,15 @@
 //! Requests and decisions travel in their documented formats (`rightsgate/request/v1`,
 //! `rightsgate/decision/v1`); the other bodies are the DTOs below, read with unknown fields rejected.
 
+use app::cases::{ActionName, ActionRequest, Credentials};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use domain::case::{Action, CaseState, Event, Resolution, Role};
+use domain::case::{Action, CaseState, Resolution};
 use domain::decision::Grant;
 use serde::{Deserialize, Serialize};
-use store::{Act, Actor, Authenticated, Filter, Received};
+use store::{Filter, Received};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::auth::ApiUser;
@@ -374,41 +375,13 @@ impl std::fmt::Debug for SecondApprover {
     }
 }
 
-/// The workflow actions.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum ActionName {
-    StartReview,
-    RequestInformation,
-    InformationReceived,
-    OpenConsultation,
-    Decide,
-    Execute,
-    RenewPreservation,
-    Close,
-}
-
-impl ActionName {
-    pub(crate) const ALL: [(ActionName, &'static str); 8] = [
-        (ActionName::StartReview, "start_review"),
-        (ActionName::RequestInformation, "request_information"),
-        (ActionName::InformationReceived, "information_received"),
-        (ActionName::OpenConsultation, "open_consultation"),
-        (ActionName::Decide, "decide"),
-        (ActionName::Execute, "execute"),
-        (ActionName::RenewPreservation, "renew_preservation"),
-        (ActionName::Close, "close"),
-    ];
-
-    pub(crate) fn parse(name: &str) -> Option<ActionName> {
-        ActionName::ALL.iter().find(|(_, n)| *n == name).map(|(a, _)| *a)
-    }
-}
-
 /// A person's action on a case.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ActionBody {
+    /// start_review, request_information, information_received, open_consultation, decide, execute,
+    /// renew_preservation or close.
+    #[schema(value_type = String)]
     action: ActionName,
     /// For `decide`: approved, approved_in_part, refused or withdrawn.
     #[schema(value_type = Option<String>)]
@@ -417,7 +390,7 @@ pub(crate) struct ActionBody {
     reason: Option<String>,
     /// For `decide`, where four eyes are needed.
     second_approver: Option<SecondApprover>,
-    /// For `execute`: what was disclosed.
+    /// For `execute`: what was disclosed, within the granted categories and windows.
     #[schema(value_type = Option<Vec<Object>>)]
     disclosed: Option<Vec<Grant>>,
 }
@@ -427,81 +400,14 @@ pub(crate) struct ActionDone {
     state: String,
 }
 
-/// Checks a second approver's password and role; returns their name.
-pub(crate) async fn confirm_second(
-    state: &AppState,
-    first: &str,
-    second: &SecondApprover,
-) -> Result<String, AppError> {
-    if second.name == first {
-        return Err(AppError::field(
-            "/second_approver/name",
-            format!("the second approver must be a different person from the first (`{first}` signed twice)"),
-        ));
-    }
-    match state.0.store.authenticate(&second.name, &second.password, crate::now()).await? {
-        Authenticated::User(u) if u.role == Role::Approver => Ok(u.name),
-        Authenticated::User(_) => Err(AppError::field(
-            "/second_approver/name",
-            "the second approver must hold the approver role",
-        )),
-        Authenticated::Wrong => Err(AppError::field(
-            "/second_approver/password",
-            "the second approver's name or password is wrong",
-        )),
-        Authenticated::Limited { .. } => Err(AppError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many attempts",
-            "too many failed sign-ins for the second approver; wait 15 minutes",
-        )),
-    }
-}
-
-/// Builds the store's act from an action and its fields.
-pub(crate) fn act_of(
-    action: ActionName,
-    resolution: Option<Resolution>,
-    reason: Option<String>,
-    second: Option<store::SecondApprover>,
-    disclosed: Vec<Grant>,
-) -> Result<Act, AppError> {
-    Ok(match action {
-        ActionName::StartReview => Act::StartReview,
-        ActionName::RequestInformation => Act::RequestInformation,
-        ActionName::InformationReceived => Act::InformationReceived,
-        ActionName::OpenConsultation => Act::OpenConsultation,
-        ActionName::Execute => Act::Execute { disclosed },
-        ActionName::RenewPreservation => Act::RenewPreservation,
-        ActionName::Close => Act::Close,
-        ActionName::Decide => Act::Decide {
-            resolution: resolution
-                .ok_or_else(|| AppError::field("/resolution", "a decision needs a resolution"))?,
-            second_approver: second,
-            reason: reason.filter(|r| !r.trim().is_empty()),
-        },
-    })
-}
-
-/// The event an action records, for the role check made before any password is checked.
-pub(crate) fn event_of(action: ActionName, resolution: Option<Resolution>) -> Event {
-    match action {
-        ActionName::StartReview => Event::ReviewStarted,
-        ActionName::RequestInformation => Event::InformationRequested,
-        ActionName::InformationReceived => Event::InformationReceived,
-        ActionName::OpenConsultation => Event::ConsultationOpened,
-        ActionName::Decide => Event::Decided(resolution.unwrap_or(Resolution::Approved)),
-        ActionName::Execute => Event::Executed,
-        ActionName::RenewPreservation => Event::PreservationRenewed,
-        ActionName::Close => Event::Closed,
-    }
-}
-
-/// Records a review action or a decision; the store enforces roles, transitions and four eyes.
+/// Records a review action or a decision through `app::cases::act`; the store enforces roles, transitions, four
+/// eyes and the grant.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", params(("id" = String, Path)),
     request_body(content = ActionBody, content_type = "application/json"),
     responses((status = 200, body = ActionDone), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
         (status = 409, description = "not allowed in the case's state", body = ProblemDoc),
-        (status = 422, description = "invalid body, or the four-eyes rule refuses", body = ProblemDoc)),
+        (status = 422, description = "invalid body, a disclosure outside the grant, or the four-eyes rule refuses", body = ProblemDoc),
+        (status = 429, description = "too many failed checks of the second approver's password", body = ProblemDoc)),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn act(
     State(state): State<AppState>,
@@ -510,22 +416,14 @@ pub(crate) async fn act(
     JsonBytes(bytes): JsonBytes,
 ) -> Result<Json<ActionDone>, AppError> {
     let body: ActionBody = parse_json(&bytes)?;
-    user.require(Action::Act(event_of(body.action, body.resolution)), "take this action")?;
-    let second = match &body.second_approver {
-        Some(s) => {
-            Some(store::SecondApprover::unchecked(&confirm_second(&state, &user.name, s).await?))
-        }
-        None => None,
+    let request = ActionRequest {
+        action: body.action,
+        resolution: body.resolution,
+        reason: body.reason,
+        second: body.second_approver.map(|s| Credentials { name: s.name, password: s.password }),
+        disclosed: body.disclosed.unwrap_or_default(),
     };
-    let act = act_of(
-        body.action,
-        body.resolution,
-        body.reason,
-        second,
-        body.disclosed.unwrap_or_default(),
-    )?;
-    let actor = Actor { name: &user.name, role: user.role };
-    let next = state.0.store.act(&state.desk(), &id, &actor, &act, crate::now()).await?;
+    let next = crate::act(&state, &user, &id, request).await?;
     Ok(Json(ActionDone { state: next.as_str().to_owned() }))
 }
 

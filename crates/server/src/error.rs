@@ -117,6 +117,19 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<app::cases::ActError> for AppError {
+    fn from(e: app::cases::ActError) -> Self {
+        use app::cases::ActError as E;
+        match e {
+            E::Field { field, detail } => AppError::field(&field, detail),
+            E::Throttled(detail) => {
+                AppError::client(StatusCode::TOO_MANY_REQUESTS, "too many attempts", detail)
+            }
+            E::Store(e) => e.into(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Problem<'a> {
     #[serde(rename = "type")]

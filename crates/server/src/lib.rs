@@ -111,6 +111,17 @@ impl AppState {
     }
 }
 
+/// A person's action on a case, for the API and the forms alike: `app::cases::act` as the signed-in user.
+pub(crate) async fn act(
+    state: &AppState,
+    user: &auth::Principal,
+    id: &str,
+    request: app::cases::ActionRequest,
+) -> Result<domain::case::CaseState, error::AppError> {
+    let actor = store::Actor { name: &user.name, role: user.role };
+    Ok(app::cases::act(&state.0.store, &state.desk(), id, &actor, request, "server", now()).await?)
+}
+
 /// The wall clock, read in one place.
 pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()

@@ -11,13 +11,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::case::{Action, Event, Resolution};
 use domain::vocab;
 use serde_json::{json, Value};
-use store::{Actor, Authenticated, Filter, Received};
+use store::{Authenticated, Filter, Received};
 
-use crate::api::{act_of, confirm_second, event_of, ActionName, SecondApprover};
 use crate::auth::{self, MaybeUser, Principal};
 use crate::body::Form;
 use crate::error::AppError;
 use crate::AppState;
+use app::cases::{ActionName, ActionRequest, Credentials};
 
 pub(crate) fn templates() -> minijinja::Environment<'static> {
     let mut env = minijinja::Environment::new();
@@ -479,10 +479,6 @@ const ACTION_LABELS: [(ActionName, &str); 6] = [
     (ActionName::Close, "Close"),
 ];
 
-fn action_name(a: ActionName) -> &'static str {
-    ActionName::ALL.iter().find(|(x, _)| *x == a).map_or("", |(_, n)| n)
-}
-
 async fn case_page(
     state: &AppState,
     user: &Principal,
@@ -507,12 +503,12 @@ async fn case_page(
     let actions: Vec<Value> = ACTION_LABELS
         .iter()
         .filter(|(a, _)| {
-            let event = event_of(*a, None);
+            let event = a.event(None);
             user.role.may(Action::Act(event))
                 && cstate.apply(event).is_ok()
                 && (*a != ActionName::RenewPreservation || preserving)
         })
-        .map(|(a, label)| json!({ "name": action_name(*a), "label": label }))
+        .map(|(a, label)| json!({ "name": a.as_str(), "label": label }))
         .collect();
     let resolutions: Vec<&str> = [
         Resolution::Approved,
@@ -595,12 +591,9 @@ pub(crate) async fn act(
     user.check_csrf(form.get("csrf"))?;
     let result = async {
         let action = ActionName::parse(form.get("action"))
-            .filter(|a| *a != ActionName::Decide)
+            .filter(|a| !matches!(a, ActionName::Decide | ActionName::Execute))
             .ok_or_else(|| AppError::field("action", "unknown action"))?;
-        user.require(Action::Act(event_of(action, None)), "take this action")?;
-        let act = act_of(action, None, None, None, Vec::new())?;
-        let actor = Actor { name: &user.name, role: user.role };
-        state.0.store.act(&state.desk(), &id, &actor, &act, crate::now()).await?;
+        crate::act(&state, &user, &id, ActionRequest::plain(action)).await?;
         Ok(())
     }
     .await;
@@ -617,6 +610,7 @@ pub(crate) async fn execute(
     let Some(user) = user.0 else { return Ok(to_login()) };
     user.check_csrf(form.get("csrf"))?;
     let result = async {
+        // Checked before the case's personal data is opened to build the scope.
         user.require(Action::Act(Event::Executed), "record execution")?;
         let view = state.0.store.case(&state.0.sealer, &id).await?;
         let scope = execution_scope(&view);
@@ -641,9 +635,8 @@ pub(crate) async fn execute(
                 to: day(format!("to_{i}"))?,
             });
         }
-        let act = store::Act::Execute { disclosed };
-        let actor = Actor { name: &user.name, role: user.role };
-        state.0.store.act(&state.desk(), &id, &actor, &act, crate::now()).await?;
+        let request = ActionRequest { disclosed, ..ActionRequest::plain(ActionName::Execute) };
+        crate::act(&state, &user, &id, request).await?;
         Ok(())
     }
     .await;
@@ -662,21 +655,18 @@ pub(crate) async fn decide(
     let result = async {
         let resolution = Resolution::parse(form.get("resolution"))
             .ok_or_else(|| AppError::field("resolution", "choose a resolution"))?;
-        user.require(Action::Act(Event::Decided(resolution)), "decide")?;
         let second_name = form.get("second_name").trim();
-        let second = if second_name.is_empty() {
-            None
-        } else {
-            let s = SecondApprover {
-                name: second_name.to_owned(),
-                password: form.get("second_password").to_owned(),
-            };
-            Some(store::SecondApprover::unchecked(&confirm_second(&state, &user.name, &s).await?))
+        let second = (!second_name.is_empty()).then(|| Credentials {
+            name: second_name.to_owned(),
+            password: form.get("second_password").to_owned(),
+        });
+        let request = ActionRequest {
+            resolution: Some(resolution),
+            reason: Some(form.get("reason").to_owned()),
+            second,
+            ..ActionRequest::plain(ActionName::Decide)
         };
-        let reason = Some(form.get("reason").to_owned());
-        let act = act_of(ActionName::Decide, Some(resolution), reason, second, Vec::new())?;
-        let actor = Actor { name: &user.name, role: user.role };
-        state.0.store.act(&state.desk(), &id, &actor, &act, crate::now()).await?;
+        crate::act(&state, &user, &id, request).await?;
         Ok(())
     }
     .await;

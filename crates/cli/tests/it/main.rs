@@ -1,5 +1,6 @@
 //! Integration tests of the `rightsgate` binary: direct calls where the logic is a library function, `assert_cmd` for exit codes.
 
+mod case;
 mod crash;
 mod evaluate;
 mod lawpack;
