@@ -7,10 +7,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use domain::case::{Action, CaseState, Event, Resolution, Role};
+use domain::case::{Action, CaseState, Event, Resolution};
 use domain::decision::Grant;
 use serde::{Deserialize, Serialize};
-use store::{Act, Actor, Authenticated, Filter, Received};
+use store::{Act, Actor, Filter, Received};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::auth::ApiUser;
@@ -422,34 +422,19 @@ pub(crate) struct ActionDone {
     state: String,
 }
 
-/// Checks a second approver's password and role; returns their name.
+/// Checks a second approver's password, role and account, throttled per signed-in first approver (see `auth`).
 pub(crate) async fn confirm_second(
     state: &AppState,
     first: &str,
     second: &SecondApprover,
-) -> Result<String, AppError> {
-    if second.name == first {
-        return Err(AppError::field(
-            "/second_approver/name",
-            format!("the second approver must be a different person from the first (`{first}` signed twice)"),
-        ));
-    }
-    match state.0.store.authenticate(&second.name, &second.password, crate::now()).await? {
-        Authenticated::User(u) if u.role == Role::Approver => Ok(u.name),
-        Authenticated::User(_) => Err(AppError::field(
-            "/second_approver/name",
-            "the second approver must hold the approver role",
-        )),
-        Authenticated::Wrong => Err(AppError::field(
-            "/second_approver/password",
-            "the second approver's name or password is wrong",
-        )),
-        Authenticated::Limited { .. } => Err(AppError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many attempts",
-            "too many failed sign-ins for the second approver; wait 15 minutes",
-        )),
-    }
+) -> Result<store::SecondApprover, AppError> {
+    let client = format!("session:{first}");
+    let now = crate::now();
+    Ok(state
+        .0
+        .store
+        .confirm_second_approver(first, &second.name, &second.password, &client, now)
+        .await?)
 }
 
 /// Builds the store's act from an action and its fields.
@@ -505,7 +490,7 @@ pub(crate) async fn act(
     let body: ActionBody = parse_json(&bytes)?;
     user.require(Action::Act(event_of(body.action, body.resolution)), "take this action")?;
     let second = match &body.second_approver {
-        Some(s) => Some(confirm_second(&state, &user.name, s).await?),
+        Some(s) => Some(confirm_second(&state, &user.name, s).await?.name().to_owned()),
         None => None,
     };
     let act = act_of(
