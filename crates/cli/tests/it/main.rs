@@ -6,3 +6,4 @@ mod lawpack;
 mod ledger;
 mod report;
 mod tidy;
+mod user;
