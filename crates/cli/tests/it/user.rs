@@ -91,7 +91,8 @@ async fn disable_enable_and_tokens() {
 fn database_passwords_stay_out_of_errors() {
     let dir = tempfile::tempdir().unwrap();
     // Nothing listens on port 9 of the loopback address, so the connection fails without a network.
-    for url in ["postgres://rg:s3cret@127.0.0.1:9/rg?connect_timeout=2", "mysql://rg:s3cret@db/rg"] {
+    for url in ["postgres://rg:s3cret@127.0.0.1:9/rg?connect_timeout=2", "mysql://rg:s3cret@db/rg"]
+    {
         let out = Command::cargo_bin("rightsgate")
             .unwrap()
             .env("RIGHTSGATE_DATA_DIR", dir.path())
