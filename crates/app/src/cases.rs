@@ -128,9 +128,9 @@ pub enum ActError {
         /// What is wrong and what was expected.
         detail: String,
     },
-    /// Too many recent failed password checks from this client for this account; try again later.
+    /// The second approver was not confirmed (wrong password, not an approver, disabled, throttled, busy).
     #[error("{0}")]
-    Throttled(String),
+    Confirm(#[from] store::ConfirmError),
     /// The store refused the action (role, state, four eyes, grant) or failed.
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -140,8 +140,7 @@ fn field(field: &str, detail: impl Into<String>) -> ActError {
     ActError::Field { field: field.to_owned(), detail: detail.into() }
 }
 
-/// Takes `request` on case `id` as `actor`, at `now`; `client` names where the request came from, for the
-/// throttling of password checks.
+/// Takes `request` on case `id` as `actor` (an account the caller authenticated), at `now`.
 ///
 /// # Errors
 /// [`ActError`]; nothing is written then.
@@ -151,7 +150,6 @@ pub async fn act(
     id: &str,
     actor: &Actor<'_>,
     request: ActionRequest,
-    client: &str,
     now: OffsetDateTime,
 ) -> Result<CaseState, ActError> {
     let event = request.action.event(request.resolution);
@@ -171,7 +169,7 @@ pub async fn act(
                 .resolution
                 .ok_or_else(|| field("/resolution", "a decision needs a resolution: approved, approved_in_part, refused or withdrawn"))?;
             let second_approver = match &request.second {
-                Some(c) => Some(confirm_second(store, actor.name, c, client, now).await?),
+                Some(c) => Some(confirm_second(store, actor.name, c, now).await?),
                 None => None,
             };
             Act::Decide {
@@ -184,33 +182,14 @@ pub async fn act(
     Ok(store.act(desk, id, actor, &act, now).await?)
 }
 
-/// Confirms a second approver by their own password.
+/// Confirms a second approver by their own password. Failed checks are throttled per first approver, so that
+/// someone guessing an approver's password through four-eyes decisions only slows themselves.
 async fn confirm_second(
     store: &Store,
     first: &str,
     second: &Credentials,
-    client: &str,
     now: OffsetDateTime,
 ) -> Result<SecondApprover, ActError> {
-    let _ = client;
-    if second.name == first {
-        return Err(field(
-            "/second_approver/name",
-            format!("the second approver must be a different person from the first (`{first}` signed twice)"),
-        ));
-    }
-    match store.authenticate(&second.name, &second.password, now).await? {
-        store::Authenticated::User(u) if u.role == domain::case::Role::Approver => {
-            Ok(SecondApprover::unchecked(&u.name))
-        }
-        store::Authenticated::User(_) => {
-            Err(field("/second_approver/name", "the second approver must hold the approver role"))
-        }
-        store::Authenticated::Wrong => {
-            Err(field("/second_approver/password", "the second approver's name or password is wrong"))
-        }
-        store::Authenticated::Limited { retry_after } => Err(ActError::Throttled(format!(
-            "too many failed checks of the second approver's password: try again after {retry_after}"
-        ))),
-    }
+    let client = format!("session:{first}");
+    Ok(store.confirm_second_approver(first, &second.name, &second.password, &client, now).await?)
 }

@@ -11,7 +11,9 @@
 use domain::case::{disclosure_scope, CaseState, Resolution, Role};
 use domain::vocab::{Measure, Outcome};
 use rules::Context;
-use store::{Act, Actor, Desk, Received, Sealer, SecondApprover, Store, StoreError};
+use store::{Actor, Desk, Received, Sealer, Store, StoreError};
+
+use crate::cases::{ActError, ActionName, ActionRequest, Credentials};
 use time::{Duration, OffsetDateTime};
 
 /// One demo account and its password, shown once.
@@ -50,6 +52,9 @@ pub enum DemoError {
     /// The store refused something.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// An action was refused (a bug in the demo's paths).
+    #[error("{0}")]
+    Act(#[from] ActError),
     /// An account could not be added.
     #[error("{0}")]
     User(#[from] store::UserError),
@@ -140,7 +145,7 @@ struct People<'a> {
     adviser: Actor<'a>,
     approver: Actor<'a>,
     intake: Actor<'a>,
-    second: &'a str,
+    second: Credentials,
 }
 
 impl<'a> People<'a> {
@@ -155,7 +160,10 @@ impl<'a> People<'a> {
             second: accounts
                 .iter()
                 .find(|a| a.role == Role::Approver && a.name != find(Role::Approver))
-                .map_or("", |a| a.name.as_str()),
+                .map_or_else(
+                    || Credentials { name: String::new(), password: String::new() },
+                    |a| Credentials { name: a.name.clone(), password: a.password.clone() },
+                ),
         }
     }
 }
@@ -188,41 +196,80 @@ async fn work(
         t
     };
     let p = people;
-    store.act(desk, id, &p.reviewer, &Act::StartReview, tick()).await?;
+    go(store, desk, id, &p.reviewer, ActionRequest::plain(ActionName::StartReview), tick()).await?;
     if i % 11 == 0 {
         // Withdrawn by the requester while under review.
-        store.act(desk, id, &p.intake, &decide(Resolution::Withdrawn, None, None), tick()).await?;
+        go(store, desk, id, &p.intake, decide(Resolution::Withdrawn, None, None), tick()).await?;
         if i % 2 == 0 {
-            store.act(desk, id, &p.intake, &Act::Close, tick()).await?;
+            go(store, desk, id, &p.intake, ActionRequest::plain(ActionName::Close), tick()).await?;
         }
         return Ok(());
     }
     match outcome {
         Outcome::RequestInformation => {
-            store.act(desk, id, &p.reviewer, &Act::RequestInformation, tick()).await?;
+            go(
+                store,
+                desk,
+                id,
+                &p.reviewer,
+                ActionRequest::plain(ActionName::RequestInformation),
+                tick(),
+            )
+            .await?;
             if i % 2 == 0 {
-                store.act(desk, id, &p.reviewer, &Act::InformationReceived, tick()).await?;
+                go(
+                    store,
+                    desk,
+                    id,
+                    &p.reviewer,
+                    ActionRequest::plain(ActionName::InformationReceived),
+                    tick(),
+                )
+                .await?;
             }
         }
         Outcome::HumanReview => {
             if i % 2 == 0 {
-                store.act(desk, id, &p.adviser, &Act::OpenConsultation, tick()).await?;
+                go(
+                    store,
+                    desk,
+                    id,
+                    &p.adviser,
+                    ActionRequest::plain(ActionName::OpenConsultation),
+                    tick(),
+                )
+                .await?;
             }
         }
         Outcome::Refuse => {
-            store.act(desk, id, &p.adviser, &Act::OpenConsultation, tick()).await?;
+            go(
+                store,
+                desk,
+                id,
+                &p.adviser,
+                ActionRequest::plain(ActionName::OpenConsultation),
+                tick(),
+            )
+            .await?;
             if i % 9 == 4 {
                 // A departure: people grant part of what screening would refuse, with a reason and four eyes.
                 let reason =
                     "the requesting state gave assurances in consultation that address the finding";
-                let act = decide(Resolution::ApprovedInPart, Some(p.second), Some(reason));
-                store.act(desk, id, &p.approver, &act, tick()).await?;
+                let act = decide(Resolution::ApprovedInPart, Some(&p.second), Some(reason));
+                go(store, desk, id, &p.approver, act, tick()).await?;
             } else if i % 4 != 1 {
-                store
-                    .act(desk, id, &p.approver, &decide(Resolution::Refused, None, None), tick())
+                go(store, desk, id, &p.approver, decide(Resolution::Refused, None, None), tick())
                     .await?;
                 if i % 2 == 0 {
-                    store.act(desk, id, &p.approver, &Act::Close, tick()).await?;
+                    go(
+                        store,
+                        desk,
+                        id,
+                        &p.approver,
+                        ActionRequest::plain(ActionName::Close),
+                        tick(),
+                    )
+                    .await?;
                 }
             }
         }
@@ -234,10 +281,18 @@ async fn work(
             };
             if i % 13 == 5 {
                 // A departure the other way: people refuse what screening would grant.
-                store.act(desk, id, &p.adviser, &Act::OpenConsultation, tick()).await?;
+                go(
+                    store,
+                    desk,
+                    id,
+                    &p.adviser,
+                    ActionRequest::plain(ActionName::OpenConsultation),
+                    tick(),
+                )
+                .await?;
                 let reason = "consultation showed the data is already held by the requesting state";
-                let act = decide(Resolution::Refused, Some(p.second), Some(reason));
-                store.act(desk, id, &p.approver, &act, tick()).await?;
+                let act = decide(Resolution::Refused, Some(&p.second), Some(reason));
+                go(store, desk, id, &p.approver, act, tick()).await?;
                 return Ok(());
             }
             if i % 5 == 2 {
@@ -246,20 +301,34 @@ async fn work(
             }
             let intrusive = measure == Measure::Interception
                 || decision.granted.iter().any(|g| g.category == domain::vocab::Category::Content);
-            let second = intrusive.then_some(p.second);
+            let second = intrusive.then_some(&p.second);
             let state =
-                store.act(desk, id, &p.approver, &decide(granted, second, None), tick()).await?;
+                go(store, desk, id, &p.approver, decide(granted, second, None), tick()).await?;
             if measure == Measure::Preservation {
                 // Preservations stay approved until they expire; the oldest have expired.
                 return Ok(());
             }
             if state == CaseState::Decided(granted) && i % 3 != 2 {
                 let scope = disclosure_scope(&request, decision);
-                store
-                    .act(desk, id, &p.approver, &Act::Execute { disclosed: scope }, tick())
-                    .await?;
+                go(
+                    store,
+                    desk,
+                    id,
+                    &p.approver,
+                    ActionRequest { disclosed: scope, ..ActionRequest::plain(ActionName::Execute) },
+                    tick(),
+                )
+                .await?;
                 if i % 2 == 0 {
-                    store.act(desk, id, &p.approver, &Act::Close, tick()).await?;
+                    go(
+                        store,
+                        desk,
+                        id,
+                        &p.approver,
+                        ActionRequest::plain(ActionName::Close),
+                        tick(),
+                    )
+                    .await?;
                 }
             }
         }
@@ -267,10 +336,27 @@ async fn work(
     Ok(())
 }
 
-fn decide(resolution: Resolution, second: Option<&str>, reason: Option<&str>) -> Act {
-    Act::Decide {
-        resolution,
-        second_approver: second.map(SecondApprover::unchecked),
+fn decide(
+    resolution: Resolution,
+    second: Option<&Credentials>,
+    reason: Option<&str>,
+) -> ActionRequest {
+    ActionRequest {
+        resolution: Some(resolution),
+        second: second.cloned(),
         reason: reason.map(str::to_owned),
+        ..ActionRequest::plain(ActionName::Decide)
     }
+}
+
+/// One action through the same use case as the desk.
+async fn go(
+    store: &Store,
+    desk: &Desk<'_>,
+    id: &str,
+    actor: &Actor<'_>,
+    request: ActionRequest,
+    at: OffsetDateTime,
+) -> Result<CaseState, DemoError> {
+    Ok(crate::cases::act(store, desk, id, actor, request, at).await?)
 }

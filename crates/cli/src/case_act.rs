@@ -94,16 +94,20 @@ pub(crate) async fn run(cmd: ActCommand, out: &mut dyn Write) -> anyhow::Result<
     let stdin = std::io::stdin();
     let mut stdin = stdin.lock();
     let now = clock::now();
+    // Failed checks from the command line are throttled as one client, per account.
     let client = "cli";
     let user = match store
-        .authenticate(&name, &password("RIGHTSGATE_PASSWORD", &mut stdin)?, now)
+        .authenticate(&name, &password("RIGHTSGATE_PASSWORD", &mut stdin)?, client, now)
         .await?
     {
         Authenticated::User(user) => user,
         Authenticated::Wrong => {
             return crate::invalid(&format!("--as: the name `{name}` or its password is wrong"))
         }
-        Authenticated::Limited { retry_after } => {
+        Authenticated::Disabled => {
+            return crate::invalid(&format!("--as: the account `{name}` is disabled"))
+        }
+        Authenticated::Throttled { retry_after } => {
             return crate::invalid(&format!(
                 "--as: too many failed sign-ins for `{name}`: try again after {retry_after}"
             ))
@@ -119,7 +123,7 @@ pub(crate) async fn run(cmd: ActCommand, out: &mut dyn Write) -> anyhow::Result<
     let request = ActionRequest { action, resolution, reason, second, disclosed };
     let desk = Desk { sealer: &sealer, deadlines: &ctx.policy().deadlines };
     let actor = Actor { name: &user.name, role: user.role };
-    let result = app::cases::act(&store, &desk, &id, &actor, request, client, now).await;
+    let result = app::cases::act(&store, &desk, &id, &actor, request, now).await;
     store.close().await;
     match result {
         Ok(state) => {
@@ -131,6 +135,7 @@ pub(crate) async fn run(cmd: ActCommand, out: &mut dyn Write) -> anyhow::Result<
             Ok(ExitCode::SUCCESS)
         }
         Err(ActError::Store(store::StoreError::Backend(e))) => Err(e).context("acting on the case"),
+        Err(ActError::Confirm(e)) => crate::invalid(&format!("--second: {e}")),
         Err(e) => crate::invalid(&e.to_string()),
     }
 }

@@ -38,6 +38,13 @@ pub(crate) fn db_or_default(db: Option<&str>) -> anyhow::Result<String> {
     }
 }
 
+/// Opens the store at `url`. Errors name the URL with its password redacted (`postgres://user:***@host/db`).
+pub(crate) async fn open_store(url: &str) -> anyhow::Result<store::Store> {
+    store::Store::connect(url)
+        .await
+        .with_context(|| format!("opening the database `{}`", store::redact_url(url)))
+}
+
 /// The sealing key file: `--key` if given, else the data directory's.
 pub(crate) fn key_path(key: Option<&Path>) -> anyhow::Result<PathBuf> {
     match key {

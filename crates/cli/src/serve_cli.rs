@@ -31,6 +31,9 @@ pub(crate) struct ServeArgs {
     /// Mark session cookies `Secure` (set this when TLS terminates in front of the server).
     #[arg(long)]
     secure_cookies: bool,
+    /// Throttle sign-ins by the last `X-Forwarded-For` entry (set this behind a reverse proxy that appends it).
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 /// Runs the server until interrupted.
@@ -70,7 +73,7 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
         let db = dir.path().join("demo.db");
         let url = args.store.db.clone().unwrap_or(format!("sqlite://{}?mode=rwc", db.display()));
         demo_dir = Some(dir);
-        writeln!(out, "demo database: {url}")?;
+        writeln!(out, "demo database: {}", store::redact_url(&url))?;
         (url, store::Sealer::new(&store::Sealer::generate_key()), None)
     } else {
         let url = data_dir::db_or_default(args.store.db.as_deref())?;
@@ -85,6 +88,7 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
     let origin = signer.as_ref().map_or("rightsgate/ledger".to_owned(), |s| s.name().to_owned());
     let config = server::Config {
         secure_cookies: args.secure_cookies,
+        trust_forwarded_for: args.trust_forwarded_for,
         signer,
         origin,
         ..server::Config::default()
@@ -97,10 +101,14 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
     writeln!(out, "rightsgate listening on http://{addr}/")?;
     out.flush()?;
     tracing::info!(%addr, "listening");
-    axum::serve(listener, server::router(state))
-        .with_graceful_shutdown(shutdown(terminate))
-        .await
-        .context("serving")?;
+    // The peer address reaches handlers as `ConnectInfo`, which sign-in throttling keys on.
+    axum::serve(
+        listener,
+        server::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown(terminate))
+    .await
+    .context("serving")?;
     if let Some(dir) = demo_dir {
         dir.close().context("removing the demo's temporary directory")?;
     }

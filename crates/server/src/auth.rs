@@ -4,8 +4,16 @@
 //! Cookies are `HttpOnly; SameSite=Strict; Path=/`, and `Secure` behind TLS. A session's CSRF token is stored
 //! with the session and must come back in every form (`csrf` field) or, for API calls made with the cookie,
 //! in an `X-CSRF-Token` header. Bearer calls carry no ambient authority, so they need no CSRF token.
+//!
+//! Sign-in is throttled per client ([`Client`]): the peer address from `ConnectInfo` (which `rightsgate serve`
+//! provides), or, when [`crate::Config::trust_forwarded_for`] is set, the last entry of `X-Forwarded-For`
+//! (the one our own proxy appended; earlier entries are whatever the caller claims). Without either, every
+//! caller is `unknown` and shares one budget. A second approver is throttled per signed-in first approver
+//! (`session:NAME`), a client identity nobody can borrow, so a stranger's guessing never blocks a decision.
 
-use axum::extract::FromRequestParts;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use domain::case::{Action, Role};
@@ -118,6 +126,42 @@ pub(crate) async fn resolve(
         role: s.user.role,
         via: Via::Session { csrf: s.csrf },
     }))
+}
+
+/// Who is asking, for sign-in throttling: an IP address, or `unknown`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Client(pub(crate) String);
+
+/// The client label for a request: see the module documentation.
+pub(crate) fn client(state: &AppState, parts: &Parts) -> Client {
+    if state.0.config.trust_forwarded_for {
+        let last = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .and_then(|hop| hop.trim().parse::<IpAddr>().ok());
+        if let Some(ip) = last {
+            return Client(ip.to_string());
+        }
+    }
+    match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(addr)) => Client(addr.ip().to_string()),
+        None => Client("unknown".to_owned()),
+    }
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        Ok(client(state, parts))
+    }
 }
 
 /// An API caller: 401 problem when absent; cookie callers must send `X-CSRF-Token` on unsafe methods.

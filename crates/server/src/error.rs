@@ -4,7 +4,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use store::StoreError;
+use store::{ConfirmError, StoreError};
 
 /// One problem with one field of the input.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -18,8 +18,14 @@ pub(crate) struct FieldError {
 /// What went wrong.
 #[derive(Debug)]
 pub(crate) enum AppError {
-    /// The client's fault: a 4xx with a safe message.
-    Client { status: StatusCode, title: &'static str, detail: String, errors: Vec<FieldError> },
+    /// The client's fault (or a 503 to retry): a safe message, and the seconds to wait when retrying helps.
+    Client {
+        status: StatusCode,
+        title: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+        retry_after: Option<u64>,
+    },
     /// Our fault: a 500. The text is logged, never sent.
     Internal(String),
 }
@@ -30,7 +36,41 @@ impl AppError {
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
-        AppError::Client { status, title, detail: detail.into(), errors: Vec::new() }
+        AppError::Client {
+            status,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Sets the `Retry-After` seconds of a client error.
+    pub(crate) fn retry_after(self, seconds: u64) -> Self {
+        match self {
+            AppError::Client { status, title, detail, errors, .. } => {
+                AppError::Client { status, title, detail, errors, retry_after: Some(seconds) }
+            }
+            internal @ AppError::Internal(_) => internal,
+        }
+    }
+
+    /// A 503 asking to retry shortly: too many password checks run at once.
+    pub(crate) fn busy() -> Self {
+        Self::client(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many password checks at once: try again in a moment",
+        )
+        .retry_after(BUSY_RETRY_SECONDS)
+    }
+
+    /// The seconds to wait, if retrying later helps.
+    pub(crate) fn retry_seconds(&self) -> Option<u64> {
+        match self {
+            AppError::Client { retry_after, .. } => *retry_after,
+            AppError::Internal(_) => None,
+        }
     }
 
     /// A 422 naming the fields.
@@ -45,6 +85,7 @@ impl AppError {
             title: "invalid input",
             detail,
             errors,
+            retry_after: None,
         }
     }
 
@@ -112,6 +153,12 @@ impl From<StoreError> for AppError {
                 "the resource exists already or was changed concurrently; retry",
             ),
             E::Range(r) => AppError::client(StatusCode::BAD_REQUEST, "out of range", r.to_string()),
+            E::Busy => AppError::busy(),
+            E::Disabled(name) => AppError::client(
+                StatusCode::FORBIDDEN,
+                "account disabled",
+                format!("account `{name}` is disabled"),
+            ),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -122,12 +169,68 @@ impl From<app::cases::ActError> for AppError {
         use app::cases::ActError as E;
         match e {
             E::Field { field, detail } => AppError::field(&field, detail),
-            E::Throttled(detail) => {
-                AppError::client(StatusCode::TOO_MANY_REQUESTS, "too many attempts", detail)
-            }
+            E::Confirm(c) => c.into(),
             E::Store(e) => e.into(),
         }
     }
+}
+
+/// How long a caller told "busy" should wait before retrying.
+const BUSY_RETRY_SECONDS: u64 = 2;
+
+/// The whole seconds from `now` until `then`, at least 1.
+pub(crate) fn seconds_until(then: time::OffsetDateTime, now: time::OffsetDateTime) -> u64 {
+    u64::try_from((then - now).whole_seconds()).unwrap_or(0).max(1)
+}
+
+/// "8 seconds", "4 minutes": a wait as people read it, rounded up.
+pub(crate) fn wait_text(seconds: u64) -> String {
+    match seconds {
+        1 => "1 second".to_owned(),
+        s if s < 90 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
+    }
+}
+
+impl From<ConfirmError> for AppError {
+    /// Names the second approver's field; a throttled client gets a 429 and a busy server a 503, both with
+    /// `Retry-After`.
+    fn from(e: ConfirmError) -> Self {
+        const NAME: &str = "/second_approver/name";
+        const PASSWORD: &str = "/second_approver/password";
+        match e {
+            ConfirmError::SameAccount | ConfirmError::NotApprover | ConfirmError::Disabled => {
+                AppError::field(NAME, e.to_string())
+            }
+            ConfirmError::WrongCredentials => AppError::field(PASSWORD, e.to_string()),
+            ConfirmError::Throttled { retry_after } => {
+                let seconds = seconds_until(retry_after, crate::now());
+                let detail = format!(
+                    "too many failed attempts for the second approver: wait {} and try again",
+                    wait_text(seconds)
+                );
+                AppError::Client {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    title: "too many attempts",
+                    detail: format!("{PASSWORD}: {detail}"),
+                    errors: vec![FieldError { pointer: PASSWORD.to_owned(), detail }],
+                    retry_after: Some(seconds),
+                }
+            }
+            ConfirmError::Busy => AppError::busy(),
+            ConfirmError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Adds `Retry-After` when the error says how long to wait.
+pub(crate) fn with_retry_after(mut response: Response, seconds: Option<u64>) -> Response {
+    if let Some(s) = seconds {
+        if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    response
 }
 
 #[derive(Serialize)]
@@ -162,7 +265,7 @@ impl IntoResponse for AppError {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        response
+        with_retry_after(response, self.retry_seconds())
     }
 }
 
@@ -192,4 +295,42 @@ pub(crate) fn from_input(errors: &[domain::InputError]) -> AppError {
             .map(|e| FieldError { pointer: pointer(&e.location), detail: e.message.clone() })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse as _;
+
+    use super::*;
+
+    async fn body(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn error_pages_escape_their_text() {
+        let e = AppError::field("name", "`<script>alert(1)</script>` & 'more'");
+        let page = body(crate::pages::PageError::from(e).into_response()).await;
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("&lt;script&gt;alert(1)"), "{page}");
+        assert!(page.contains("<title>"), "the page is rendered inside the base layout: {page}");
+    }
+
+    #[tokio::test]
+    async fn busy_is_a_503_with_retry_after() {
+        let response = AppError::from(StoreError::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        let page = crate::pages::PageError::from(AppError::busy()).into_response();
+        assert_eq!(page.headers()[header::RETRY_AFTER], "2");
+    }
+
+    #[test]
+    fn waits_read_as_people_say_them() {
+        assert_eq!(wait_text(1), "1 second");
+        assert_eq!(wait_text(8), "8 seconds");
+        assert_eq!(wait_text(600), "10 minutes");
+        assert_eq!(wait_text(601), "11 minutes");
+    }
 }

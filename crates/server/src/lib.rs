@@ -30,6 +30,9 @@ pub struct Config {
     pub origin: String,
     /// The most requests one intake transaction takes (group commit).
     pub intake_batch: usize,
+    /// Take the client's address for sign-in throttling from the last entry of `X-Forwarded-For` (the one
+    /// the reverse proxy in front appended); set only when such a proxy always sets the header.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Config {
@@ -39,6 +42,7 @@ impl Default for Config {
             signer: None,
             origin: "rightsgate/ledger".to_owned(),
             intake_batch: 256,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -51,6 +55,7 @@ impl std::fmt::Debug for Config {
             .field("signer", &self.signer.as_ref().map(ledger::NoteSigner::name))
             .field("origin", &self.origin)
             .field("intake_batch", &self.intake_batch)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
             .finish()
     }
 }
@@ -119,7 +124,7 @@ pub(crate) async fn act(
     request: app::cases::ActionRequest,
 ) -> Result<domain::case::CaseState, error::AppError> {
     let actor = store::Actor { name: &user.name, role: user.role };
-    Ok(app::cases::act(&state.0.store, &state.desk(), id, &actor, request, "server", now()).await?)
+    Ok(app::cases::act(&state.0.store, &state.desk(), id, &actor, request, now()).await?)
 }
 
 /// The wall clock, read in one place.

@@ -1,7 +1,8 @@
 //! Prometheus text metrics: requests by route and status, and a latency histogram per route.
 //!
-//! Routes are labelled by their pattern (`/api/v1/cases/{id}`), never by the concrete path, so no case id or
-//! other caller-supplied text reaches the metrics.
+//! Routes are labelled by their pattern (`/api/v1/cases/{id}`) or `unmatched`, never by the concrete path, and
+//! methods outside a fixed set are labelled `other`, so no case id or other caller-supplied text reaches the
+//! metrics and the number of series is bounded by the routes.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,7 +10,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -33,13 +34,27 @@ pub(crate) struct Metrics {
     routes: Mutex<BTreeMap<(String, String), Route>>,
 }
 
+/// The method as a label: one of a fixed set, or `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Middleware: counts every request.
 pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method()).to_owned();
     let start = Instant::now();
     let response = next.run(req).await;
     let seconds = start.elapsed().as_secs_f64();

@@ -57,18 +57,18 @@ type PageResult = Result<Response, PageError>;
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        // The app's templates, named `*.html`, so minijinja escapes every value as HTML.
+        static TEMPLATES: std::sync::OnceLock<minijinja::Environment<'static>> =
+            std::sync::OnceLock::new();
         self.0.log();
         let status = self.0.status();
         let (title, detail) = self.0.public_text();
-        let html = minijinja::Environment::new()
-            .render_str(
-                include_str!("../templates/error.html")
-                    .replace("{% extends \"base.html\" %}", "")
-                    .as_str(),
-                minijinja::context! { title, detail },
-            )
+        let html = TEMPLATES
+            .get_or_init(templates)
+            .get_template("error.html")
+            .and_then(|t| t.render(minijinja::context! { title, detail }))
             .unwrap_or_else(|_| "error".to_owned());
-        (status, Html(html)).into_response()
+        crate::error::with_retry_after((status, Html(html)).into_response(), self.0.retry_seconds())
     }
 }
 
@@ -97,9 +97,27 @@ fn to_login() -> Response {
 }
 
 /// Adds security headers to every response.
+///
+/// Responses are `Cache-Control: no-store` unless they already say otherwise, except that a successful public
+/// page or asset (`/transparency`, `/static/…`, `/schemas/…`) fetched without credentials may be cached for a
+/// few minutes.
 pub(crate) async fn security_headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let public =
+        path == "/transparency" || path.starts_with("/static/") || path.starts_with("/schemas/");
+    let credentials = req.headers().contains_key(header::AUTHORIZATION)
+        || auth::cookie(req.headers(), auth::SESSION_COOKIE).is_some();
+    let cacheable = public && !credentials;
     let mut res = next.run(req).await;
+    let cache = if cacheable && res.status().is_success() {
+        HeaderValue::from_static("public, max-age=300")
+    } else {
+        HeaderValue::from_static("no-store")
+    };
     let h = res.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, cache);
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
@@ -165,10 +183,12 @@ pub(crate) async fn login_form(
     login_page(&state, &headers, None, "", StatusCode::OK)
 }
 
-/// `POST /login`: checks the login CSRF cookie, then the password (rate limited per account).
+/// `POST /login`: checks the login CSRF cookie, then the password (throttled per account and client, see
+/// `auth`).
 pub(crate) async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: auth::Client,
     form: Form,
 ) -> PageResult {
     let sent = form.get("csrf");
@@ -186,8 +206,21 @@ pub(crate) async fn login(
     }
     let name = form.get("name").trim();
     let now = crate::now();
-    match state.0.store.authenticate(name, form.get("password"), now).await? {
-        Authenticated::User(user) => {
+    let checked = state.0.store.authenticate(name, form.get("password"), &client.0, now).await;
+    let wait = |seconds: u64, res: PageResult| {
+        res.map(|r| crate::error::with_retry_after(r, Some(seconds)))
+    };
+    match checked {
+        Err(store::StoreError::Busy) => {
+            let error = AppError::busy();
+            let seconds = error.retry_seconds().unwrap_or(1);
+            let message = "Too many sign-ins at once. Try again in a moment.";
+            let res =
+                login_page(&state, &headers, Some(message), name, StatusCode::SERVICE_UNAVAILABLE);
+            wait(seconds, res)
+        }
+        Err(e) => Err(e.into()),
+        Ok(Authenticated::User(user)) => {
             let session = state.0.store.create_session(&user.name, now).await?;
             let secure = auth::secure(&state, &headers);
             let ttl = (session.expires_at - now).whole_seconds();
@@ -202,20 +235,29 @@ pub(crate) async fn login(
             }
             Ok(res)
         }
-        Authenticated::Wrong => login_page(
+        Ok(Authenticated::Wrong) => login_page(
             &state,
             &headers,
             Some("The account name or password is wrong."),
             name,
             StatusCode::UNAUTHORIZED,
         ),
-        Authenticated::Limited { .. } => login_page(
+        Ok(Authenticated::Disabled) => login_page(
             &state,
             &headers,
-            Some("Too many failed sign-ins for this account. Wait 15 minutes and try again."),
+            Some("This account is disabled. Ask an administrator to enable it."),
             name,
-            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::FORBIDDEN,
         ),
+        Ok(Authenticated::Throttled { retry_after }) => {
+            let seconds = crate::error::seconds_until(retry_after, now);
+            let message = format!(
+                "Too many failed sign-ins from here. Wait {} and try again.",
+                crate::error::wait_text(seconds)
+            );
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            wait(seconds, login_page(&state, &headers, Some(&message), name, status))
+        }
     }
 }
 

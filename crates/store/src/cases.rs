@@ -19,7 +19,7 @@ use sqlx::{QueryBuilder, Row};
 use time::OffsetDateTime;
 
 use crate::seal::Sealer;
-use crate::{Backend, Store, StoreError};
+use crate::{Backend, SecondApprover, Store, StoreError};
 
 /// How long an open case with an overlapping identifier counts as a duplicate.
 pub const DUPLICATE_WINDOW_DAYS: i64 = 90;
@@ -59,24 +59,6 @@ pub enum Received {
         /// The existing case.
         id: String,
     },
-}
-
-/// An approver who confirmed a decision with their own password.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecondApprover {
-    name: String,
-}
-
-impl SecondApprover {
-    /// The account name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// FIXME(accounts): replaced by `Store::confirm_second_approver` when the accounts work lands.
-    pub fn unchecked(name: &str) -> SecondApprover {
-        SecondApprover { name: name.to_owned() }
-    }
 }
 
 /// What a person does to a case.
@@ -304,9 +286,11 @@ pub struct PreparedIntake {
 }
 
 macro_rules! case_queries {
-    ($db:ty, $conn:ty, $ledger:path) => {
+    ($db:ty, $conn:ty, $ledger:path, $users:path) => {
         use super::*;
         use $ledger as ledger_sql;
+        use $users as users_sql;
+        use users_sql::account;
 
         /// The stored cases among the batch's (state, authority, reference) keys, in one query per chunk.
         async fn existing(
@@ -497,24 +481,6 @@ macro_rules! case_queries {
             }
             ledger_sql::append(conn, &leaves).await?;
             Ok(out)
-        }
-
-        /// The account's role and whether it is disabled, read inside the acting transaction.
-        async fn account(conn: &mut $conn, name: &str) -> Result<Option<(Role, bool)>, StoreError> {
-            let row = QueryBuilder::<$db>::new("SELECT role, disabled_at FROM users WHERE name = ")
-                .push_bind(name.to_owned())
-                .build()
-                .fetch_optional(&mut *conn)
-                .await?;
-            match row {
-                None => Ok(None),
-                Some(r) => {
-                    let role: String = r.try_get(0)?;
-                    let role = Role::parse(&role)
-                        .ok_or_else(|| StoreError::Corrupt(format!("account `{name}` has unknown role `{role}`")))?;
-                    Ok(Some((role, r.try_get::<Option<i64>, _>(1)?.is_some())))
-                }
-            }
         }
 
         /// Refuses an actor whose account does not exist, is disabled, or does not hold the role it acts in.
@@ -891,11 +857,21 @@ fn open_case(
 }
 
 pub(crate) mod sqlite {
-    case_queries!(sqlx::Sqlite, sqlx::SqliteConnection, crate::ledger::sqlite);
+    case_queries!(
+        sqlx::Sqlite,
+        sqlx::SqliteConnection,
+        crate::ledger::sqlite,
+        crate::users::sqlite
+    );
 }
 
 pub(crate) mod postgres {
-    case_queries!(sqlx::Postgres, sqlx::PgConnection, crate::ledger::postgres);
+    case_queries!(
+        sqlx::Postgres,
+        sqlx::PgConnection,
+        crate::ledger::postgres,
+        crate::users::postgres
+    );
 }
 
 impl Store {

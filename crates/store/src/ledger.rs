@@ -131,6 +131,7 @@ impl Tampered {
             Self::MissingNode { level, index } => {
                 NodeId::new(level, index).map_or(index, |n| n.first_leaf())
             }
+            // A negative leaf index is itself out of band, and no leaf comes before 0.
             Self::UnexpectedNode { last_leaf, .. } => u64::try_from(last_leaf).unwrap_or(0),
             Self::Truncated { log_size, .. } => log_size,
             Self::CheckpointMismatch { size } => size.saturating_sub(1),
@@ -195,7 +196,9 @@ macro_rules! ledger_queries {
                 .fetch_one(&mut *conn)
                 .await?;
             let n: i64 = row.try_get(0)?;
-            Ok(u64::try_from(n).unwrap_or(0))
+            u64::try_from(n).map_err(|_| {
+                StoreError::Corrupt(format!("`ledger_leaves.idx` holds a negative index: size `{n}`"))
+            })
         }
 
         /// Fetches the hashes of `ids` in one query over the leaf rows and the node rows.
@@ -234,8 +237,12 @@ macro_rules! ledger_queries {
             }
             if !ids.is_empty() {
                 for row in qb.build().fetch_all(&mut *conn).await? {
-                    let last = u64::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0);
-                    let level = u8::try_from(row.try_get::<i32, _>(1)?).unwrap_or(0);
+                    let (last, level): (i64, i32) = (row.try_get(0)?, row.try_get(1)?);
+                    let (Ok(last), Ok(level)) = (u64::try_from(last), u8::try_from(level)) else {
+                        return Err(StoreError::Corrupt(format!(
+                            "ledger row with `last_leaf` `{last}` and `level` `{level}` is out of range"
+                        )));
+                    };
                     let hash: Vec<u8> = row.try_get(2)?;
                     if let Some(id) = NodeId::new(level, last >> level) {
                         found.insert(id, digest(&hash, last)?);

@@ -20,15 +20,17 @@ mod seal;
 mod users;
 
 pub use crate::cases::{
-    Act, Actor, CaseView, Desk, Filter, Intake, PreparedIntake, Received, SecondApprover, Summary,
-    TimelineEntry, DUPLICATE_WINDOW_DAYS,
+    Act, Actor, CaseView, Desk, Filter, Intake, PreparedIntake, Received, Summary, TimelineEntry,
+    DUPLICATE_WINDOW_DAYS,
 };
 pub use crate::floor::postgres_fresh_schema;
 pub use crate::ledger::{Consistency, Inclusion, Tampered, VerifyReport};
 pub use crate::seal::{Sealer, KEY_LEN};
 pub use crate::users::{
-    check_name, Authenticated, NewSession, Session, User, UserError, LOGIN_MAX_FAILURES,
-    LOGIN_WINDOW, MIN_PASSWORD_LEN, SESSION_TTL,
+    api_token_id, check_name, Account, ApiToken, Authenticated, ConfirmError, NewSession,
+    SecondApprover, Session, User, UserError, HASH_PERMITS, HASH_WAIT, LOGIN_BACKOFF_BASE,
+    LOGIN_BACKOFF_MAX, LOGIN_CLIENT_BUDGET, LOGIN_FREE_FAILURES, LOGIN_WINDOW, MIN_PASSWORD_LEN,
+    SESSION_TTL,
 };
 
 /// A handle on the database: cheap to clone, shared by every request.
@@ -52,9 +54,17 @@ pub enum StoreError {
     /// The row already exists, or a concurrent writer got there first.
     #[error("conflict with an existing row or a concurrent writer")]
     Conflict,
-    /// The database URL names no supported backend.
+    /// The database URL names no supported backend; the URL is held with its password redacted.
     #[error("unsupported database URL `{0}`: use `sqlite://PATH?mode=rwc` or `postgres://...`")]
     UnsupportedUrl(String),
+    /// Connecting to the database failed; the URL and the message are held with the password redacted.
+    #[error("cannot connect to `{url}`: {detail}")]
+    Connect {
+        /// The database URL, password redacted.
+        url: String,
+        /// What went wrong, password redacted.
+        detail: String,
+    },
     /// A requested tree size or leaf index lies outside the stored log.
     #[error("{0}")]
     Range(#[from] ::ledger::PlanError),
@@ -98,6 +108,81 @@ pub enum StoreError {
     /// A stored row cannot be read back.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Too many password checks are running at once; nothing was checked.
+    #[error("too many password checks at once: try again in a moment")]
+    Busy,
+    /// The account is disabled.
+    #[error("account `{0}` is disabled")]
+    Disabled(String),
+}
+
+/// A database URL fit to show: the password in the authority (`postgres://user:***@host/db`) and any
+/// `password`-like query parameter (`?password=***`) are replaced by `***`.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    let (before_query, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match before_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+            let authority = match authority.rsplit_once('@') {
+                Some((userinfo, host)) => match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{user}:***@{host}"),
+                    None => format!("{userinfo}@{host}"),
+                },
+                None => authority.to_owned(),
+            };
+            format!("{scheme}://{authority}{path}")
+        }
+        None => before_query.to_owned(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=***"),
+                _ => kv.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+/// The secrets in a database URL (the authority's password and `password`-like query values), so that they can
+/// be scrubbed from messages that might quote them.
+fn url_secrets(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    let (before_query, query) = url.split_once('?').unwrap_or((url, ""));
+    if let Some((_, rest)) = before_query.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or(rest);
+        if let Some((userinfo, _)) = authority.rsplit_once('@') {
+            if let Some((_, password)) = userinfo.split_once(':') {
+                secrets.push(password.to_owned());
+            }
+        }
+    }
+    for kv in query.split('&') {
+        if let Some((k, v)) = kv.split_once('=') {
+            if k.to_ascii_lowercase().contains("password") {
+                secrets.push(v.to_owned());
+            }
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
+    secrets
+}
+
+/// A connection error that names the redacted URL and never quotes its password.
+fn connect_error(url: &str, e: &dyn fmt::Display) -> StoreError {
+    let mut detail = e.to_string();
+    for secret in url_secrets(url) {
+        detail = detail.replace(&secret, "***");
+    }
+    StoreError::Connect { url: redact_url(url), detail }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -117,25 +202,35 @@ impl Store {
     /// SQLite runs in WAL mode with `synchronous=FULL`, so a committed append survives a crash.
     ///
     /// # Errors
-    /// [`StoreError::UnsupportedUrl`], a connection error, or a migration error.
+    /// [`StoreError::UnsupportedUrl`], [`StoreError::Connect`], or a migration error; neither quotes the URL's
+    /// password.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| connect_error(url, &e))?
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 // A 64 MiB page cache keeps index lookups out of read(2) calls.
                 .pragma("cache_size", "-65536");
-            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .map_err(|e| connect_error(url, &e))?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             Ok(Self { backend: Backend::Sqlite(pool) })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect(url)
+                .await
+                .map_err(|e| connect_error(url, &e))?;
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
             Ok(Self { backend: Backend::Postgres(pool) })
         } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
         }
     }
 

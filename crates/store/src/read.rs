@@ -9,7 +9,7 @@ impl Store {
     /// The leaves with indices `start..end` (clamped to the stored log), in index order, as `(index, bytes)`.
     ///
     /// # Errors
-    /// A database error.
+    /// A database error, or [`StoreError::Corrupt`] for a negative stored index.
     pub async fn leaves(&self, start: u64, end: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
         let (start, end) = (to_i64(start), to_i64(end));
         let rows = match &self.backend {
@@ -34,7 +34,14 @@ impl Store {
             .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Vec<u8>, _>(1)?)))
             .collect::<Result<Vec<_>, sqlx::Error>>()?,
         };
-        Ok(rows.into_iter().map(|(i, data)| (u64::try_from(i).unwrap_or(0), data)).collect())
+        rows.into_iter()
+            .map(|(i, data)| {
+                let index = u64::try_from(i).map_err(|_| {
+                    StoreError::Corrupt(format!("`ledger_leaves.idx` holds a negative index `{i}`"))
+                })?;
+                Ok((index, data))
+            })
+            .collect()
     }
 }
 

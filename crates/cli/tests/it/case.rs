@@ -122,7 +122,7 @@ fn the_workflow_from_the_command_line() {
     .write_stdin("ana's long password\nana's long password\n")
     .assert()
     .code(2)
-    .stderr(predicates::str::contains("/second_approver/password"));
+    .stderr(predicates::str::contains("--second: the second approver's name or password is wrong"));
     desk.case(&[
         "act",
         &content,

@@ -7,3 +7,4 @@ mod lawpack;
 mod ledger;
 mod report;
 mod tidy;
+mod user;

@@ -167,16 +167,24 @@ async fn story(db: TestDb) {
     let err =
         store.act(&desk, &u, &approver, &decide(Resolution::Approved), now).await.unwrap_err();
     assert!(matches!(err, StoreError::FourEyes(FourEyesError::SecondApproverMissing(_))), "{err}");
+    let confirm = |first, second| {
+        store.confirm_second_approver(first, second, "a long enough password", "test", now)
+    };
+    let err = confirm("ana", "ana").await.unwrap_err();
+    assert!(matches!(err, store::ConfirmError::SameAccount), "{err}");
+    let bo = confirm("ana", "bo").await.unwrap();
+    // A confirmation is for one first approver: used by the second approver themselves, it is refused.
+    let bo_acting = Actor { name: "bo", role: Role::Approver };
     let same = Act::Decide {
         resolution: Resolution::Approved,
-        second_approver: Some(store::SecondApprover::unchecked("ana")),
+        second_approver: Some(bo.clone()),
         reason: None,
     };
-    let err = store.act(&desk, &u, &approver, &same, now).await.unwrap_err();
+    let err = store.act(&desk, &u, &bo_acting, &same, now).await.unwrap_err();
     assert!(matches!(err, StoreError::FourEyes(FourEyesError::SameApprover(_))), "{err}");
     let two = Act::Decide {
         resolution: Resolution::Approved,
-        second_approver: Some(store::SecondApprover::unchecked("bo")),
+        second_approver: Some(bo.clone()),
         reason: None,
     };
     store.act(&desk, &u, &approver, &two, now).await.unwrap();
@@ -185,14 +193,14 @@ async fn story(db: TestDb) {
     store.act(&desk, &a2, &reviewer, &Act::StartReview, now).await.unwrap();
     let no_reason = Act::Decide {
         resolution: Resolution::ApprovedInPart,
-        second_approver: Some(store::SecondApprover::unchecked("bo")),
+        second_approver: Some(bo.clone()),
         reason: None,
     };
     let err = store.act(&desk, &a2, &approver, &no_reason, now).await.unwrap_err();
     assert!(matches!(err, StoreError::FourEyes(FourEyesError::ReasonMissing(_))), "{err}");
     let with_reason = Act::Decide {
         resolution: Resolution::ApprovedInPart,
-        second_approver: Some(store::SecondApprover::unchecked("bo")),
+        second_approver: Some(bo.clone()),
         reason: Some("only subscriber data is needed to identify the account holder".into()),
     };
     store.act(&desk, &a2, &approver, &with_reason, now).await.unwrap();

@@ -7,11 +7,11 @@ use domain::case::{CaseState, Deadlines, FourEyesError, Resolution, Role};
 use domain::decision::Grant;
 use domain::leaf::Leaf;
 use domain::vocab::Category;
-use store::{Act, Actor, Desk, Filter, Sealer, SecondApprover, Store, StoreError};
+use store::{Act, Actor, ConfirmError, Desk, Filter, Sealer, SecondApprover, Store, StoreError};
 use time::macros::datetime;
 use time::Duration;
 
-use crate::db::{self, Raw, TestDb};
+use crate::db::{self, TestDb};
 use crate::story::{ctx, new_id, request, screen, take_in};
 
 /// A policy whose preservations last 30 days, not the default 90.
@@ -31,27 +31,8 @@ async fn accounts(store: &Store) {
     }
 }
 
-async fn disable(db: &TestDb, name: &str) {
-    match db.raw().await {
-        Raw::Sqlite(pool) => {
-            sqlx::query("UPDATE users SET disabled_at = 1 WHERE name = ?")
-                .bind(name)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        Raw::Postgres(pool) => {
-            sqlx::query("UPDATE users SET disabled_at = 1 WHERE name = $1")
-                .bind(name)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-    }
-}
-
-fn decide(resolution: Resolution, second: Option<&str>) -> Act {
-    Act::Decide { resolution, second_approver: second.map(SecondApprover::unchecked), reason: None }
+fn decide(resolution: Resolution, second: Option<&SecondApprover>) -> Act {
+    Act::Decide { resolution, second_approver: second.cloned(), reason: None }
 }
 
 async fn invariants(db: TestDb) {
@@ -91,40 +72,41 @@ async fn invariants(db: TestDb) {
     }
     assert_eq!(store.tree_size().await.unwrap(), size + 3, "refused actions wrote no leaf");
 
-    // Four eyes: the second approver must be another approver account, existing and enabled.
+    // Four eyes: the second approver is another approver account, existing and enabled, confirmed by its own
+    // password; only that confirmation makes a `SecondApprover`.
     let size = store.tree_size().await.unwrap();
+    let confirm = |second: &'static str, password: &'static str| {
+        store.confirm_second_approver("ana", second, password, "test", now)
+    };
+    let pw = "a long enough password";
     let err = store
         .act(&desk, &content, &ana, &decide(Resolution::Approved, None), now)
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::FourEyes(FourEyesError::SecondApproverMissing(_))), "{err}");
+    assert!(matches!(confirm("ana", pw).await, Err(ConfirmError::SameAccount)));
+    assert!(matches!(confirm("nobody", pw).await, Err(ConfirmError::WrongCredentials)));
+    assert!(matches!(
+        confirm("bo", "not bo's password").await,
+        Err(ConfirmError::WrongCredentials)
+    ));
+    assert!(matches!(confirm("lea", pw).await, Err(ConfirmError::NotApprover)));
+    // Confirmed, then disabled before the decision is written: the transaction re-reads the account.
+    let cy_confirmed = confirm("cy", pw).await.unwrap();
+    store.disable_user("cy", now).await.unwrap();
     let err = store
-        .act(&desk, &content, &ana, &decide(Resolution::Approved, Some("ana")), now)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::FourEyes(FourEyesError::SameApprover(_))), "{err}");
-    let err = store
-        .act(&desk, &content, &ana, &decide(Resolution::Approved, Some("nobody")), now)
-        .await
-        .unwrap_err();
-    assert_eq!(err.to_string(), "second approver `nobody` is not an approver account");
-    let err = store
-        .act(&desk, &content, &ana, &decide(Resolution::Approved, Some("lea")), now)
-        .await
-        .unwrap_err();
-    assert_eq!(err.to_string(), "second approver `lea` is not an approver account");
-    disable(&db, "cy").await;
-    let err = store
-        .act(&desk, &content, &ana, &decide(Resolution::Approved, Some("cy")), now)
+        .act(&desk, &content, &ana, &decide(Resolution::Approved, Some(&cy_confirmed)), now)
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "second approver `cy` is disabled");
+    assert!(matches!(confirm("cy", pw).await, Err(ConfirmError::Disabled)));
     let cy = Actor { name: "cy", role: Role::Approver };
     let err =
         store.act(&desk, &fraud, &cy, &decide(Resolution::Approved, None), now).await.unwrap_err();
     assert_eq!(err.to_string(), "account `cy` is disabled");
     assert_eq!(store.tree_size().await.unwrap(), size, "refused decisions wrote no leaf");
-    store.act(&desk, &content, &ana, &decide(Resolution::Approved, Some("bo")), now).await.unwrap();
+    let bo = confirm("bo", pw).await.unwrap();
+    store.act(&desk, &content, &ana, &decide(Resolution::Approved, Some(&bo)), now).await.unwrap();
 
     // Disclosure: only within the granted categories and windows.
     let granted = store.case(&sealer, &content).await.unwrap().decision.unwrap().granted;
