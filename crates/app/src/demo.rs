@@ -196,80 +196,40 @@ async fn work(
         t
     };
     let p = people;
-    go(store, desk, id, &p.reviewer, ActionRequest::plain(ActionName::StartReview), tick()).await?;
+    let on = On { store, desk, id };
+    on.plain(&p.reviewer, ActionName::StartReview, tick()).await?;
     if i % 11 == 0 {
         // Withdrawn by the requester while under review.
-        go(store, desk, id, &p.intake, decide(Resolution::Withdrawn, None, None), tick()).await?;
+        on.act(&p.intake, decide(Resolution::Withdrawn, None, None), tick()).await?;
         if i % 2 == 0 {
-            go(store, desk, id, &p.intake, ActionRequest::plain(ActionName::Close), tick()).await?;
+            on.plain(&p.intake, ActionName::Close, tick()).await?;
         }
         return Ok(());
     }
     match outcome {
         Outcome::RequestInformation => {
-            go(
-                store,
-                desk,
-                id,
-                &p.reviewer,
-                ActionRequest::plain(ActionName::RequestInformation),
-                tick(),
-            )
-            .await?;
+            on.plain(&p.reviewer, ActionName::RequestInformation, tick()).await?;
             if i % 2 == 0 {
-                go(
-                    store,
-                    desk,
-                    id,
-                    &p.reviewer,
-                    ActionRequest::plain(ActionName::InformationReceived),
-                    tick(),
-                )
-                .await?;
+                on.plain(&p.reviewer, ActionName::InformationReceived, tick()).await?;
             }
         }
         Outcome::HumanReview => {
             if i % 2 == 0 {
-                go(
-                    store,
-                    desk,
-                    id,
-                    &p.adviser,
-                    ActionRequest::plain(ActionName::OpenConsultation),
-                    tick(),
-                )
-                .await?;
+                on.plain(&p.adviser, ActionName::OpenConsultation, tick()).await?;
             }
         }
         Outcome::Refuse => {
-            go(
-                store,
-                desk,
-                id,
-                &p.adviser,
-                ActionRequest::plain(ActionName::OpenConsultation),
-                tick(),
-            )
-            .await?;
+            on.plain(&p.adviser, ActionName::OpenConsultation, tick()).await?;
             if i % 9 == 4 {
                 // A departure: people grant part of what screening would refuse, with a reason and four eyes.
                 let reason =
                     "the requesting state gave assurances in consultation that address the finding";
                 let act = decide(Resolution::ApprovedInPart, Some(&p.second), Some(reason));
-                go(store, desk, id, &p.approver, act, tick()).await?;
+                on.act(&p.approver, act, tick()).await?;
             } else if i % 4 != 1 {
-                go(store, desk, id, &p.approver, decide(Resolution::Refused, None, None), tick())
-                    .await?;
+                on.act(&p.approver, decide(Resolution::Refused, None, None), tick()).await?;
                 if i % 2 == 0 {
-                    go(
-                        store,
-                        desk,
-                        id,
-                        &p.approver,
-                        ActionRequest::plain(ActionName::Close),
-                        tick(),
-                    )
-                    .await?;
+                    on.plain(&p.approver, ActionName::Close, tick()).await?;
                 }
             }
         }
@@ -281,18 +241,10 @@ async fn work(
             };
             if i % 13 == 5 {
                 // A departure the other way: people refuse what screening would grant.
-                go(
-                    store,
-                    desk,
-                    id,
-                    &p.adviser,
-                    ActionRequest::plain(ActionName::OpenConsultation),
-                    tick(),
-                )
-                .await?;
+                on.plain(&p.adviser, ActionName::OpenConsultation, tick()).await?;
                 let reason = "consultation showed the data is already held by the requesting state";
                 let act = decide(Resolution::Refused, Some(&p.second), Some(reason));
-                go(store, desk, id, &p.approver, act, tick()).await?;
+                on.act(&p.approver, act, tick()).await?;
                 return Ok(());
             }
             if i % 5 == 2 {
@@ -302,33 +254,21 @@ async fn work(
             let intrusive = measure == Measure::Interception
                 || decision.granted.iter().any(|g| g.category == domain::vocab::Category::Content);
             let second = intrusive.then_some(&p.second);
-            let state =
-                go(store, desk, id, &p.approver, decide(granted, second, None), tick()).await?;
+            let state = on.act(&p.approver, decide(granted, second, None), tick()).await?;
             if measure == Measure::Preservation {
                 // Preservations stay approved until they expire; the oldest have expired.
                 return Ok(());
             }
             if state == CaseState::Decided(granted) && i % 3 != 2 {
                 let scope = disclosure_scope(&request, decision);
-                go(
-                    store,
-                    desk,
-                    id,
+                on.act(
                     &p.approver,
                     ActionRequest { disclosed: scope, ..ActionRequest::plain(ActionName::Execute) },
                     tick(),
                 )
                 .await?;
                 if i % 2 == 0 {
-                    go(
-                        store,
-                        desk,
-                        id,
-                        &p.approver,
-                        ActionRequest::plain(ActionName::Close),
-                        tick(),
-                    )
-                    .await?;
+                    on.plain(&p.approver, ActionName::Close, tick()).await?;
                 }
             }
         }
@@ -349,14 +289,29 @@ fn decide(
     }
 }
 
-/// One action through the same use case as the desk.
-async fn go(
-    store: &Store,
-    desk: &Desk<'_>,
-    id: &str,
-    actor: &Actor<'_>,
-    request: ActionRequest,
-    at: OffsetDateTime,
-) -> Result<CaseState, DemoError> {
-    Ok(crate::cases::act(store, desk, id, actor, request, at).await?)
+/// One case, acted on through the same use case as the desk.
+struct On<'a> {
+    store: &'a Store,
+    desk: &'a Desk<'a>,
+    id: &'a str,
+}
+
+impl On<'_> {
+    async fn act(
+        &self,
+        actor: &Actor<'_>,
+        request: ActionRequest,
+        at: OffsetDateTime,
+    ) -> Result<CaseState, DemoError> {
+        Ok(crate::cases::act(self.store, self.desk, self.id, actor, request, at).await?)
+    }
+
+    async fn plain(
+        &self,
+        actor: &Actor<'_>,
+        action: ActionName,
+        at: OffsetDateTime,
+    ) -> Result<CaseState, DemoError> {
+        self.act(actor, ActionRequest::plain(action), at).await
+    }
 }

@@ -622,7 +622,8 @@ async fn after_action(
     }
 }
 
-/// `POST /cases/{id}/act`: a workflow action other than a decision.
+/// `POST /cases/{id}/act` (and `/decide`, `/execute`, whose forms post the same fields): one workflow action,
+/// read from the form into the same `ActionRequest` the API builds.
 pub(crate) async fn act(
     State(state): State<AppState>,
     user: MaybeUser,
@@ -632,37 +633,45 @@ pub(crate) async fn act(
     let Some(user) = user.0 else { return Ok(to_login()) };
     user.check_csrf(form.get("csrf"))?;
     let result = async {
-        let action = ActionName::parse(form.get("action"))
-            .filter(|a| !matches!(a, ActionName::Decide | ActionName::Execute))
-            .ok_or_else(|| AppError::field("action", "unknown action"))?;
-        crate::act(&state, &user, &id, ActionRequest::plain(action)).await?;
+        let request = action_from_form(&state, &user, &id, &form).await?;
+        crate::act(&state, &user, &id, request).await?;
         Ok(())
     }
     .await;
     after_action(&state, &user, &id, result).await
 }
 
-/// `POST /cases/{id}/execute`: what was disclosed, per ticked granted item and its window.
-pub(crate) async fn execute(
-    State(state): State<AppState>,
-    user: MaybeUser,
-    Path(id): Path<String>,
-    form: Form,
-) -> PageResult {
-    let Some(user) = user.0 else { return Ok(to_login()) };
-    user.check_csrf(form.get("csrf"))?;
-    let result = async {
-        // Checked before the case's personal data is opened to build the scope.
-        user.require(Action::Act(Event::Executed), "record execution")?;
-        let view = state.0.store.case(&state.0.sealer, &id).await?;
-        let scope = execution_scope(&view);
-        let mut disclosed = Vec::new();
-        for index in form.all("disclosed") {
-            let grant =
-                index.parse::<usize>().ok().and_then(|i| scope.get(i).map(|g| (i, g))).ok_or_else(
-                    || AppError::field("disclosed", "tick only the listed categories"),
-                )?;
-            let (i, g) = grant;
+/// The action a case page's form asks for: a plain action, a decision with the second approver's own password
+/// where four eyes are needed, or an execution with what was disclosed per ticked granted item and its window.
+async fn action_from_form(
+    state: &AppState,
+    user: &Principal,
+    id: &str,
+    form: &Form,
+) -> Result<ActionRequest, AppError> {
+    let action = ActionName::parse(form.get("action"))
+        .ok_or_else(|| AppError::field("action", "unknown action"))?;
+    match action {
+        ActionName::Decide => {
+            let resolution = Resolution::parse(form.get("resolution"))
+                .ok_or_else(|| AppError::field("resolution", "choose a resolution"))?;
+            let second_name = form.get("second_name").trim();
+            let second = (!second_name.is_empty()).then(|| Credentials {
+                name: second_name.to_owned(),
+                password: form.get("second_password").to_owned(),
+            });
+            Ok(ActionRequest {
+                resolution: Some(resolution),
+                reason: Some(form.get("reason").to_owned()),
+                second,
+                ..ActionRequest::plain(action)
+            })
+        }
+        ActionName::Execute => {
+            // Checked before the case's personal data is opened to build the scope.
+            user.require(Action::Act(Event::Executed), "record execution")?;
+            let view = state.0.store.case(&state.0.sealer, id).await?;
+            let scope = execution_scope(&view);
             let day = |name: String| -> Result<Option<domain::Day>, AppError> {
                 match form.get(&name).trim() {
                     "" => Ok(None),
@@ -671,48 +680,25 @@ pub(crate) async fn execute(
                     }
                 }
             };
-            disclosed.push(domain::decision::Grant {
-                category: g.category,
-                from: day(format!("from_{i}"))?,
-                to: day(format!("to_{i}"))?,
-            });
+            let mut disclosed = Vec::new();
+            for index in form.all("disclosed") {
+                let (i, g) = index
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| scope.get(i).map(|g| (i, g)))
+                    .ok_or_else(|| {
+                        AppError::field("disclosed", "tick only the listed categories")
+                    })?;
+                disclosed.push(domain::decision::Grant {
+                    category: g.category,
+                    from: day(format!("from_{i}"))?,
+                    to: day(format!("to_{i}"))?,
+                });
+            }
+            Ok(ActionRequest { disclosed, ..ActionRequest::plain(action) })
         }
-        let request = ActionRequest { disclosed, ..ActionRequest::plain(ActionName::Execute) };
-        crate::act(&state, &user, &id, request).await?;
-        Ok(())
+        _ => Ok(ActionRequest::plain(action)),
     }
-    .await;
-    after_action(&state, &user, &id, result).await
-}
-
-/// `POST /cases/{id}/decide`: the decision, with the second approver's own password where four eyes are needed.
-pub(crate) async fn decide(
-    State(state): State<AppState>,
-    user: MaybeUser,
-    Path(id): Path<String>,
-    form: Form,
-) -> PageResult {
-    let Some(user) = user.0 else { return Ok(to_login()) };
-    user.check_csrf(form.get("csrf"))?;
-    let result = async {
-        let resolution = Resolution::parse(form.get("resolution"))
-            .ok_or_else(|| AppError::field("resolution", "choose a resolution"))?;
-        let second_name = form.get("second_name").trim();
-        let second = (!second_name.is_empty()).then(|| Credentials {
-            name: second_name.to_owned(),
-            password: form.get("second_password").to_owned(),
-        });
-        let request = ActionRequest {
-            resolution: Some(resolution),
-            reason: Some(form.get("reason").to_owned()),
-            second,
-            ..ActionRequest::plain(ActionName::Decide)
-        };
-        crate::act(&state, &user, &id, request).await?;
-        Ok(())
-    }
-    .await;
-    after_action(&state, &user, &id, result).await
 }
 
 /// `GET /transparency`: public.
