@@ -18,6 +18,7 @@ mod error;
 mod intake;
 mod metrics;
 mod pages;
+mod public;
 
 /// How the server presents itself.
 pub struct Config {
@@ -67,6 +68,7 @@ struct Inner {
     metrics: metrics::Metrics,
     templates: minijinja::Environment<'static>,
     intake: app::intake::Writer,
+    public: public::Cache,
 }
 
 impl std::fmt::Debug for Inner {
@@ -96,6 +98,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             templates: pages::templates(),
             intake,
+            public: public::Cache::default(),
         }))
     }
 
@@ -137,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/act", post(pages::act))
         .route("/cases/{id}/decide", post(pages::decide))
         .route("/transparency", get(pages::transparency))
+        .route("/transparency.json", get(public::json))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn(pages::security_headers))
