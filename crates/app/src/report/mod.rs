@@ -57,7 +57,7 @@ pub enum ControlError {
     #[error("must be an integer from 1 to {MAX_K}, got `{0}`")]
     K(u64),
     /// ε is not a number in the accepted range.
-    #[error("must be a number from {MIN_EPSILON:e} to {MAX_EPSILON:e}, got `{0}`")]
+    #[error("must be a number from {MIN_EPSILON:e} to {MAX_EPSILON:e}, got `{0:?}`")]
     Epsilon(f64),
 }
 
