@@ -192,7 +192,7 @@ impl Tally {
         Ok(())
     }
 
-    /// Reads and counts leaves `size()..to` from the store, [`CHUNK`] per query.
+    /// Reads and counts leaves `size()..to` from the store, 10 000 per query.
     ///
     /// # Errors
     /// A store error, a missing leaf, or a leaf that does not decode or count.
