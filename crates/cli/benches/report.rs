@@ -262,16 +262,16 @@ async fn sqlite(n: u64) -> (f64, f64, u64) {
 
 fn leaves(n: u64) -> (f64, u64) {
     let (period, days) = period();
-    let mut agg = Aggregator::new(period);
+    let mut tally = app::report::Tally::new(period);
     let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(100_000);
     let mut timed = 0.0;
     let mut count = 0u64;
     let mut buf = String::new();
-    let mut flush = |chunk: &mut Vec<Vec<u8>>, agg: &mut Aggregator| {
+    // The same path as `rightsgate report` and the public page: decode, count, hash into the frontier.
+    let mut flush = |chunk: &mut Vec<Vec<u8>>, tally: &mut app::report::Tally| {
         let t = Instant::now();
         for bytes in chunk.drain(..) {
-            let leaf = Leaf::decode(&bytes).unwrap();
-            agg.push(&leaf).unwrap();
+            tally.push(&bytes).unwrap();
         }
         timed += t.elapsed().as_secs_f64();
     };
@@ -319,11 +319,15 @@ fn leaves(n: u64) -> (f64, u64) {
         chunk.push(leaf.encode());
         count += 1;
         if chunk.len() == 100_000 {
-            flush(&mut chunk, &mut agg);
+            flush(&mut chunk, &mut tally);
         }
     });
-    flush(&mut chunk, &mut agg);
-    let _ = agg.finish();
+    flush(&mut chunk, &mut tally);
+    let (stats, _) = tally.finish();
+    let t = Instant::now();
+    let doc = app::report::publish(&stats, app::report::Control::exact(), None);
+    let html = app::report::html::page(&doc);
+    println!("publish and render HTML ({} bytes): {:.3} s", html.len(), t.elapsed().as_secs_f64());
     (timed, count)
 }
 

@@ -258,7 +258,7 @@ struct Slot {
 }
 
 /// Names numbered in the order first seen.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Interner {
     ids: BTreeMap<String, usize>,
     names: Vec<String>,
@@ -281,8 +281,9 @@ impl Interner {
 
 type Row = [u64; 5];
 
-/// A streaming aggregator: push every leaf in ledger order, then [`Aggregator::finish`].
-#[derive(Debug)]
+/// A streaming aggregator: push every leaf in ledger order, then [`Aggregator::finish`]; a clone is a
+/// snapshot that can be finished while the original keeps counting.
+#[derive(Debug, Clone)]
 pub struct Aggregator {
     period: Period,
     open: BTreeMap<Box<str>, Slot>,

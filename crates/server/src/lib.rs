@@ -18,6 +18,7 @@ mod error;
 mod intake;
 mod metrics;
 mod pages;
+mod public;
 
 /// How the server presents itself.
 pub struct Config {
@@ -72,6 +73,7 @@ struct Inner {
     metrics: metrics::Metrics,
     templates: minijinja::Environment<'static>,
     intake: app::intake::Writer,
+    public: public::Cache,
 }
 
 impl std::fmt::Debug for Inner {
@@ -101,6 +103,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             templates: pages::templates(),
             intake,
+            public: public::Cache::default(),
         }))
     }
 
@@ -159,6 +162,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/decide", post(pages::act))
         .route("/cases/{id}/execute", post(pages::act))
         .route("/transparency", get(pages::transparency))
+        .route("/transparency.json", get(public::json))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn(pages::security_headers))

@@ -701,84 +701,50 @@ async fn action_from_form(
     }
 }
 
-/// `GET /transparency`: public.
+/// `GET /transparency`: public. The report comes from `public`'s cache and is never recomputed per request.
 pub(crate) async fn transparency(State(state): State<AppState>, user: MaybeUser) -> PageResult {
-    let (size, root, note) = crate::api::public_checkpoint(&state).await?;
-    let report = public_report(&state, size).await?;
+    let doc = crate::public::document(&state).await?;
+    // The ledger may have grown past the report's checkpoint while the cache catches up.
+    let (size, _, note) = crate::api::public_checkpoint(&state).await?;
     let user = user.0.as_ref().map(user_ctx);
+    let current = json!({ "size": size, "note": note });
     render(
         &state,
         "transparency.html",
-        json!({ "user": user, "size": size, "root": root, "note": note, "report": report }),
+        json!({ "user": user, "report": public_report(&doc), "current": current }),
     )
 }
 
-/// Smallest count published as a number on the public page; smaller counts read `<5`.
-const PUBLIC_K: u64 = 5;
-
-/// The statistics of every request received up to today, computed from the first `size` ledger leaves with
-/// `domain::stats`, with small counts and their complements withheld exactly as `rightsgate report` does.
-async fn public_report(state: &AppState, size: u64) -> Result<serde_json::Value, AppError> {
-    use domain::stats::{suppress, Aggregator, Period, Suppression};
-    let internal = |e: &dyn std::fmt::Display| AppError::Internal(e.to_string());
-    let today = domain::Day::from(crate::now().date());
-    let first = domain::Day::from_ymd(2000, 1, 1).unwrap_or(today);
-    let period = Period::new(first.min(today), today).map_err(|e| internal(&e))?;
-    let mut aggregator = Aggregator::new(period);
-    let mut start = 0;
-    while start < size {
-        let end = size.min(start + 10_000);
-        for (_, bytes) in state.0.store.leaves(start, end).await? {
-            let leaf = domain::leaf::Leaf::decode(&bytes).map_err(|e| internal(&e))?;
-            aggregator.push(&leaf).map_err(|e| internal(&e))?;
-        }
-        start = end;
-    }
-    let report = aggregator.finish();
-    let tables: Vec<serde_json::Value> =
-        ["totals", "requesting_state", "refusal_ground", "measure"]
-            .iter()
-            .filter_map(|id| report.table(id))
-            .map(|table| {
-                let grid = table.with_margins();
-                let marks =
-                    suppress(&grid, PUBLIC_K, table.row_total.is_some(), table.column_totals);
-                let mut columns = table.columns.clone();
-                if let Some(total) = table.row_total {
-                    columns.push(total.to_owned());
-                }
-                let mut labels = table.rows.clone();
-                if table.column_totals {
-                    labels.push("all".to_owned());
-                }
-                let rows: Vec<serde_json::Value> = grid
-                    .iter()
-                    .zip(&marks)
-                    .zip(labels)
-                    .map(|((values, marks), label)| {
-                        let cells: Vec<String> = values
-                            .iter()
-                            .zip(marks)
-                            .map(|(v, m)| match m {
-                                None => v.to_string(),
-                                Some(Suppression::Small) => format!("<{PUBLIC_K}"),
-                                Some(Suppression::Complementary) => "x".to_owned(),
-                            })
-                            .collect();
-                        json!({ "label": label, "cells": cells })
-                    })
-                    .collect();
-                json!({ "id": table.id, "title": table.title, "columns": columns, "rows": rows })
-            })
-            .collect();
-    Ok(json!({
-        "from": period.from().to_string(),
-        "to": period.to().to_string(),
-        "k": PUBLIC_K,
+/// The template's view of a `rightsgate/report/v1` document: every table with its cells as the published
+/// report shows them (a count, `<k` or `x`), the summaries exactly as the document publishes them (`null` when
+/// withheld), the disclosure control in words and the checkpoint.
+fn public_report(doc: &Value) -> Value {
+    let k = app::report::k_of(doc);
+    let tables: Vec<Value> = app::report::tables(doc)
+        .into_iter()
+        .map(|table| {
+            let rows: Vec<Value> = table
+                .rows
+                .iter()
+                .map(|row| {
+                    let cells: Vec<String> = row.cells.iter().map(|c| c.text(k)).collect();
+                    json!({ "label": row.key, "cells": cells })
+                })
+                .collect();
+            json!({ "id": table.id, "title": table.title, "columns": table.columns, "rows": rows })
+        })
+        .collect();
+    let at = |pointer: &str| doc.pointer(pointer).cloned().unwrap_or(Value::Null);
+    json!({
+        "from": at("/period/from"),
+        "to": at("/period/to"),
+        "k": k,
+        "method": at("/disclosure_control/method"),
+        "identifiers": at("/identifiers_affected"),
+        "days": at("/days_to_decision"),
         "tables": tables,
-        "decided": report.days.decided,
-        "median_days": report.days.median,
-    }))
+        "checkpoint": at("/checkpoint"),
+    })
 }
 
 #[cfg(test)]

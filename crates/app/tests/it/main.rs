@@ -1,3 +1,6 @@
-//! The application core's one integration test binary.
+//! The application core's one integration test binary: the living demo, reports over a real SQLite store, and
+//! properties of report verification over untrusted input.
 
 mod demo;
+mod props;
+mod report;

@@ -170,3 +170,108 @@ fn reports_in_three_formats_verify_and_tampering_is_named() {
     let stderr = String::from_utf8(failed.get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("do not hash to the checkpoint's root at tree size `117`"), "{stderr}");
 }
+
+/// A SQLite ledger of [`leaves`] in `dir`; returns its URL.
+fn ledger_db(dir: &std::path::Path) -> String {
+    let db = format!("sqlite://{}?mode=rwc", dir.join("ledger.db").display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = store::Store::connect(&db).await.unwrap();
+        store.append_leaves(&leaves()).await.unwrap();
+        store.close().await;
+    });
+    db
+}
+
+#[test]
+fn without_key_the_data_directorys_ledger_key_signs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_db(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let report = |out: &str| {
+        rightsgate()
+            .env("RIGHTSGATE_DATA_DIR", &data)
+            .args(["report", "--from", "2026-01-01", "--format", "json", "--db", &db, "--out"])
+            .arg(dir.path().join(out))
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(dir.path().join(out).join("report.json")).unwrap();
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    // No key in the data directory: unsigned.
+    let unsigned = report("unsigned");
+    assert_eq!(unsigned["checkpoint"]["verifier_key"], Value::Null);
+    assert_eq!(unsigned["checkpoint"]["origin"], "rightsgate/ledger");
+    rightsgate()
+        .args(["ledger", "keygen", "--origin", "example.org/log", "--out"])
+        .arg(data.join("ledger.key"))
+        .assert()
+        .success();
+    let signed = report("signed");
+    assert!(signed["checkpoint"]["verifier_key"].as_str().unwrap().starts_with("example.org/log+"));
+    assert!(signed["checkpoint"]["note"].as_str().unwrap().contains("\u{2014} example.org/log "));
+    let verified = rightsgate()
+        .args(["report", "verify", "--db", &db])
+        .arg(dir.path().join("signed/report.json"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8(verified.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("checked with the key the report names"), "{stdout}");
+}
+
+#[test]
+fn an_untrusted_report_with_bad_fields_is_invalid_input_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_db(dir.path());
+    let out = dir.path().join("report");
+    rightsgate()
+        .args(["report", "--from", "2026-01-01", "--format", "json", "--epsilon", "1", "--db", &db])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let good: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    for (pointer, value, named) in [
+        (
+            "/disclosure_control/epsilon",
+            json!(1e-300),
+            "`/disclosure_control/epsilon`: must be a number",
+        ),
+        (
+            "/disclosure_control/epsilon",
+            json!(-1.0),
+            "`/disclosure_control/epsilon`: must be a number",
+        ),
+        (
+            "/disclosure_control/epsilon",
+            json!("NaN"),
+            "`/disclosure_control/epsilon`: expected a number",
+        ),
+        ("/disclosure_control/k", json!(u64::MAX), "`/disclosure_control/k`: must be an integer"),
+        ("/checkpoint/tree_size", json!(u64::MAX), "`/checkpoint/tree_size`: expected an integer"),
+        ("/period/from", json!(20260101), "`/period/from`: expected a string"),
+    ] {
+        let mut doc = good.clone();
+        *doc.pointer_mut(pointer).unwrap() = value;
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, doc.to_string()).unwrap();
+        let failed =
+            rightsgate().args(["report", "verify", "--db", &db]).arg(&path).assert().code(2);
+        let stderr = String::from_utf8(failed.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains(named), "{pointer}: {stderr}");
+    }
+    // The noisy report itself verifies.
+    rightsgate()
+        .args(["report", "verify", "--db", &db])
+        .arg(out.join("report.json"))
+        .assert()
+        .success();
+    // `--epsilon` out of range is refused before anything is read.
+    rightsgate()
+        .args(["report", "--from", "2026-01-01", "--epsilon", "1e-300", "--db", &db, "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+}

@@ -4,5 +4,6 @@
 mod api;
 mod browser;
 mod common;
+mod public;
 mod security;
 mod workflow;

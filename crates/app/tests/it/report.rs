@@ -1,0 +1,128 @@
+//! A report over a SQLite store of real cases (taken in and decided through the store): computed,
+//! incrementally and at once alike, published, signed, verified, and refused once a number or the key is
+//! changed.
+
+use std::path::Path;
+
+use app::report::{self, verify::Signature, Control, Tally, VerifyError};
+use domain::case::{Resolution, Role};
+use domain::stats::Period;
+use domain::Day;
+use ledger::{Checkpoint, NoteSigner};
+use serde_json::{json, Value};
+use store::{Act, Actor, Desk, Received, Sealer, Store};
+use time::macros::datetime;
+
+fn ctx() -> rules::Context {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/tests/conformance");
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(root.join("lawpacks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    let sources: Vec<rules::Source<'_>> =
+        files.iter().map(|(n, b)| rules::Source { name: n, bytes: b }).collect();
+    let policy = std::fs::read(root.join("policies/default.toml")).unwrap();
+    rules::from_sources(rules::Source { name: "default.toml", bytes: &policy }, &sources).unwrap()
+}
+
+/// A public conformance case's request with a new reference.
+fn request(case: &str, reference: &str) -> Vec<u8> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/tests/conformance/cases").join(case);
+    let value: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut request = value["request"].clone();
+    request["reference"] = reference.into();
+    serde_json::to_vec(&request).unwrap()
+}
+
+fn document(stats: &domain::stats::Report, root: ledger::RootHash, signer: &NoteSigner) -> Value {
+    let checkpoint = Checkpoint::new(signer.name(), root).unwrap();
+    let note = checkpoint.sign(signer).unwrap();
+    let verifier = signer.verifier().to_string();
+    let published = report::publish(stats, Control::exact(), None);
+    report::document(stats.period, &checkpoint, &note, Some(&verifier), published)
+}
+
+#[tokio::test]
+async fn a_report_of_real_cases_verifies_and_a_changed_number_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let sealer = Sealer::new(&[7; 32]);
+    let ctx = ctx();
+    // Six fraud requests (one approved) and two others, all received on 2026-10-05.
+    let mut requests: Vec<Vec<u8>> =
+        (0..6).map(|i| request("001-fraud-approve.json", &format!("F-{i}"))).collect();
+    requests
+        .extend((0..2).map(|i| request("003-vn-anti-state-propaganda.json", &format!("V-{i}"))));
+    let now = datetime!(2026-10-06 09:00 UTC);
+    let received =
+        app::intake::take_in(&store, &sealer, &ctx, &requests, now, "ines").await.unwrap();
+    let Some(Ok(Received::New { id, .. })) = received.first() else { panic!("{received:?}") };
+    store.add_user("rui", Role::Reviewer, "a long enough password", now).await.unwrap();
+    store.add_user("ana", Role::Approver, "a long enough password", now).await.unwrap();
+    let reviewer = Actor { name: "rui", role: Role::Reviewer };
+    let approver = Actor { name: "ana", role: Role::Approver };
+    let desk = Desk { sealer: &sealer, deadlines: &ctx.policy().deadlines };
+    store.act(&desk, id, &reviewer, &Act::StartReview, now).await.unwrap();
+    let decide =
+        Act::Decide { resolution: Resolution::Approved, second_approver: None, reason: None };
+    store.act(&desk, id, &approver, &decide, now).await.unwrap();
+
+    let period = Period::half_year(Day::parse("2026-10-05").unwrap());
+    let size = store.tree_size().await.unwrap();
+    assert_eq!(size, 8 * 2 + 2);
+
+    // Fed in two steps, the tally gives what one pass gives, and snapshots do not disturb it.
+    let (stats, root) = report::current(&store, period).await.unwrap();
+    let mut tally = Tally::new(period);
+    tally.advance(&store, 5).await.unwrap();
+    let (partial, partial_root) = tally.snapshot();
+    assert_eq!(partial_root.size(), 5);
+    assert_eq!(report::compute(&store, period, 5).await.unwrap(), (partial, partial_root));
+    tally.advance(&store, size).await.unwrap();
+    assert_eq!(tally.finish(), (stats.clone(), root));
+
+    let signer = NoteSigner::from_seed("example.org/log", [9; 32]).unwrap();
+    let doc = document(&stats, root, &signer);
+    assert_eq!(
+        doc["totals"],
+        json!({"approved": null, "approved_in_part": null, "refused": 0, "withdrawn": 0, "pending": 7, "received": 8})
+    );
+    assert_eq!(doc["days_to_decision"]["decided"], Value::Null);
+    let verified = report::verify(&doc, &store, None).await.unwrap();
+    assert_eq!(verified.tree_size, size);
+    assert_eq!(verified.signature, Signature::ReportKey);
+
+    // Later cases do not disturb a report of an earlier checkpoint.
+    let more = [request("001-fraud-approve.json", "F-9")];
+    app::intake::take_in(&store, &sealer, &ctx, &more, now, "ines").await.unwrap();
+    report::verify(&doc, &store, None).await.unwrap();
+
+    // A changed number is named.
+    let mut tampered = doc.clone();
+    tampered["totals"]["received"] = json!(9);
+    let err = report::verify(&tampered, &store, None).await.unwrap_err();
+    assert_eq!(err.to_string(), "`totals.received`: published `9`, recomputed from the ledger `8`");
+    assert!(matches!(err, VerifyError::Mismatch(_)));
+    // A withheld count published after all is a difference too.
+    let mut tampered = doc.clone();
+    tampered["totals"]["approved"] = json!(1);
+    let err = report::verify(&tampered, &store, None).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`totals.approved`: published `1`, recomputed from the ledger `null`"
+    );
+
+    // Another key than the one that signed does not verify the checkpoint; a bad key is invalid input.
+    let other = NoteSigner::from_seed("example.org/log", [8; 32]).unwrap().verifier().to_string();
+    let err = report::verify(&doc, &store, Some(&other)).await.unwrap_err();
+    assert!(matches!(err, VerifyError::Mismatch(_)), "{err}");
+    assert!(err.to_string().starts_with("checkpoint signature: "), "{err}");
+    let err = report::verify(&doc, &store, Some("nonsense")).await.unwrap_err();
+    assert!(err.is_invalid_input(), "{err}");
+}
