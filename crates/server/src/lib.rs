@@ -95,7 +95,7 @@ impl AppState {
         config: Config,
     ) -> Self {
         let intake = app::intake::Writer::start(store.clone(), config.intake_batch);
-        AppState(Arc::new(Inner {
+        let state = AppState(Arc::new(Inner {
             store,
             sealer,
             ctx,
@@ -104,7 +104,15 @@ impl AppState {
             templates: pages::templates(),
             intake,
             public: public::Cache::default(),
-        }))
+        }));
+        // Count the ledger for the public page now, so that the first visitor does not wait for it.
+        let warm = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = public::document(&warm).await {
+                e.log();
+            }
+        });
+        state
     }
 
     /// The store.

@@ -83,6 +83,7 @@ async fn route_role_table() {
         ("/intake".into(), vec![Role::IntakeOfficer], false),
         (format!("/cases/{case}"), readers.clone(), false),
         ("/transparency".into(), ALL.to_vec(), true),
+        ("/transparency.json".into(), ALL.to_vec(), true),
         ("/login".into(), ALL.to_vec(), true),
     ];
     for (path, allowed, public) in &pages {

@@ -69,6 +69,25 @@ impl Harness {
         Harness { state, tokens, _dir: dir }
     }
 
+    /// A server over the living demo (`app::demo`), as `serve --demo` seeds it, with no API tokens.
+    pub(crate) async fn demo() -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
+        let store = store::Store::connect(&url).await.unwrap();
+        let sealer = store::Sealer::new(&[9u8; store::KEY_LEN]);
+        let ctx = ctx();
+        let now = time::OffsetDateTime::now_utc();
+        let mut n = 0;
+        app::demo::seed(&store, &sealer, &ctx, 200, now, || {
+            n += 1;
+            format!("demo password {n:04}")
+        })
+        .await
+        .unwrap();
+        let state = AppState::new(store, sealer, ctx, Config::default());
+        Harness { state, tokens: Vec::new(), _dir: dir }
+    }
+
     pub(crate) fn token(&self, role: Role) -> &str {
         &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
     }

@@ -49,6 +49,59 @@ fn counts(doc: &Value) -> Vec<u64> {
     out
 }
 
+/// Checks that the public page and `/transparency.json` publish no count from 1 to k − 1 and show exactly
+/// what `app::report` builds from the same ledger; returns the page, the document and its tree size.
+async fn page_is_the_report(h: &Harness) -> (String, Value, u64) {
+    let html = page(h).await;
+    let (status, doc) = h.json("GET", "/transparency.json", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["schema"], "rightsgate/report/v1");
+    let k = doc["disclosure_control"]["k"].as_u64().unwrap();
+    assert_eq!(k, 5);
+
+    // No count from 1 to k − 1 anywhere, neither in the document nor on the page.
+    let published = counts(&doc);
+    assert!(published.iter().all(|n| *n == 0 || *n >= k), "{published:?}");
+    for table in doc["tables"].as_array().unwrap() {
+        for row in cells(&html, table["id"].as_str().unwrap()) {
+            for cell in row {
+                let n: Option<u64> = cell.parse().ok();
+                assert!(n.is_none_or(|n| n == 0 || n >= k), "`{cell}` on the page");
+                assert!(n.is_some() || cell == "<5" || cell == "x", "`{cell}` on the page");
+            }
+        }
+    }
+
+    // The page shows exactly the tables `app::report` builds from the same ledger.
+    let store = h.state.store();
+    let size = doc["checkpoint"]["tree_size"].as_u64().unwrap();
+    assert_eq!(size, store.tree_size().await.unwrap());
+    let day = |p: &str| Day::parse(doc.pointer(p).unwrap().as_str().unwrap()).unwrap();
+    let period = Period::new(day("/period/from"), day("/period/to")).unwrap();
+    let (stats, _) = app::report::compute(store, period, size).await.unwrap();
+    let expected = app::report::publish(&stats, app::report::Control::exact(), None);
+    for key in expected.as_object().unwrap().keys() {
+        assert_eq!(doc[key], expected[key], "`{key}`");
+    }
+    for table in app::report::tables(&doc) {
+        let shown: Vec<Vec<String>> =
+            table.rows.iter().map(|r| r.cells.iter().map(|c| c.text(k)).collect()).collect();
+        assert_eq!(cells(&html, &table.id), shown, "table `{}`", table.id);
+    }
+    (html, doc, size)
+}
+
+#[tokio::test]
+async fn the_demo_page_withholds_small_counts_and_is_its_report() {
+    let h = Harness::demo().await;
+    let (html, doc, _) = page_is_the_report(&h).await;
+    assert_eq!(doc["totals"]["received"], json!(200));
+    // The demo decides enough cases for days to decision to be published, and only then.
+    let decided = doc["days_to_decision"]["decided"].as_u64().unwrap();
+    assert!(decided >= 5, "{decided}");
+    assert!(html.contains("median"), "days to decision are shown");
+}
+
 #[tokio::test]
 async fn the_public_page_is_the_published_report_of_the_same_ledger() {
     let h = Harness::new().await;
@@ -79,45 +132,11 @@ async fn the_public_page_is_the_published_report_of_the_same_ledger() {
         .await;
     assert!(s < 300, "{s} {b}");
 
-    let html = page(&h).await;
-    let (status, doc) = h.json("GET", "/transparency.json", None, None).await;
-    assert_eq!(status, 200);
-    assert_eq!(doc["schema"], "rightsgate/report/v1");
-    let k = doc["disclosure_control"]["k"].as_u64().unwrap();
-    assert_eq!(k, 5);
-
-    // No count from 1 to k − 1 anywhere, neither in the document nor on the page.
-    let published = counts(&doc);
-    assert!(published.iter().all(|n| *n == 0 || *n >= k), "{published:?}");
-    assert!(published.contains(&8), "eight received: {published:?}");
+    let (html, doc, size) = page_is_the_report(&h).await;
+    assert!(counts(&doc).contains(&8), "eight received");
     assert_eq!(doc["days_to_decision"]["decided"], Value::Null, "one decision is withheld");
     assert!(!html.contains("median"), "no days to decision while fewer than k are decided");
-    for table in doc["tables"].as_array().unwrap() {
-        for row in cells(&html, table["id"].as_str().unwrap()) {
-            for cell in row {
-                let n: Option<u64> = cell.parse().ok();
-                assert!(n.is_none_or(|n| n == 0 || n >= k), "`{cell}` on the page");
-                assert!(n.is_some() || cell == "<5" || cell == "x", "`{cell}` on the page");
-            }
-        }
-    }
-
-    // The page shows exactly the tables `app::report` builds from the same ledger.
     let store = h.state.store();
-    let size = doc["checkpoint"]["tree_size"].as_u64().unwrap();
-    assert_eq!(size, store.tree_size().await.unwrap());
-    let day = |p: &str| Day::parse(doc.pointer(p).unwrap().as_str().unwrap()).unwrap();
-    let period = Period::new(day("/period/from"), day("/period/to")).unwrap();
-    let (stats, _) = app::report::compute(store, period, size).await.unwrap();
-    let expected = app::report::publish(&stats, app::report::Control::exact(), None);
-    for key in expected.as_object().unwrap().keys() {
-        assert_eq!(doc[key], expected[key], "`{key}`");
-    }
-    for table in app::report::tables(&doc) {
-        let shown: Vec<Vec<String>> =
-            table.rows.iter().map(|r| r.cells.iter().map(|c| c.text(k)).collect()).collect();
-        assert_eq!(cells(&html, &table.id), shown, "table `{}`", table.id);
-    }
     // One approved (withheld, with a zero as its complement), seven pending, eight received.
     assert_eq!(cells(&html, "totals"), vec![vec!["<5", "x", "0", "0", "7", "8"]]);
     let verified = app::report::verify(&doc, store, None).await.unwrap();
