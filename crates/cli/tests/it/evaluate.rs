@@ -216,3 +216,29 @@ fn rules_lists_every_rule_from_the_catalogue() {
     assert_eq!(ids, expected);
     assert!(rows.iter().all(|r| !r["citations"].as_array().unwrap().is_empty()));
 }
+
+/// The library target runs a command in process, writing to the caller's buffer, with the same output as the
+/// binary.
+#[test]
+fn commands_run_in_process() {
+    use clap::Parser as _;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(&dir, "r.json", &request("001-fraud-approve.json"));
+    let (lawpacks, policy) = (corpus().join("lawpacks"), corpus().join("policies/default.toml"));
+    let args = [
+        "rightsgate".as_ref(),
+        "evaluate".as_ref(),
+        "--lawpacks".as_ref(),
+        lawpacks.as_os_str(),
+        "--policy".as_ref(),
+        policy.as_os_str(),
+        file.as_os_str(),
+    ];
+    let mut out = Vec::new();
+    let code = cli::run(cli::Cli::try_parse_from(args).unwrap(), &mut out).unwrap();
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    let binary = rightsgate().arg(&file).assert().success().get_output().stdout.clone();
+    assert_eq!(out, binary);
+    let decision: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(decision["outcome"], "approve");
+}
