@@ -12,7 +12,7 @@ use time::macros::datetime;
 use time::Duration;
 
 use crate::db::{self, TestDb};
-use crate::story::{ctx, new_id, request, screen, take_in};
+use crate::story::{ctx, new_id, request, screen, take_in, DEADLINES};
 
 /// A policy whose preservations last 30 days, not the default 90.
 static SHORT: Deadlines =
@@ -58,6 +58,15 @@ async fn invariants(db: TestDb) {
     let (content, _) = new_id(&received[0]);
     let (fraud, _) = new_id(&received[1]);
     let (preserve, _) = new_id(&received[2]);
+
+    // Due dates run from our time of receipt (the intake time), never from the requester's `received` date.
+    let intake_time = datetime!(2026-11-02 09:00 UTC);
+    for id in [&content, &fraud, &preserve] {
+        let view = store.case(&sealer, id).await.unwrap();
+        let request = domain::Request::parse("r", view.request.as_deref().unwrap()).unwrap();
+        assert_ne!(request.received, intake_time);
+        assert_eq!(view.summary.due_at, DEADLINES.due(request.urgency, intake_time), "{id}");
+    }
 
     // The acting account is re-read inside the transaction: unknown, wrong role, disabled are refused.
     let ghost = Actor { name: "ghost", role: Role::Reviewer };
