@@ -317,8 +317,9 @@ macro_rules! case_queries {
             Ok(found)
         }
 
-        /// Open cases within the window that share an identifier key with the batch: key → (state, authority,
-        /// case id), earliest case first. Two indexed queries per chunk, never a scan of the cases table.
+        /// Open cases taken in within the window that share an identifier key with the batch: key → (state,
+        /// authority, case id), earliest first. One indexed query per chunk of keys over the keys of open cases
+        /// only, so its cost follows the open queue and the batch, never the number of cases ever stored.
         async fn open_sharing(
             conn: &mut $conn,
             prepared: &[PreparedIntake],
@@ -327,57 +328,32 @@ macro_rules! case_queries {
             let mut keys: Vec<[u8; 32]> = prepared.iter().flat_map(|p| p.idents.iter().copied()).collect();
             keys.sort_unstable();
             keys.dedup();
-            let mut by_key: BTreeMap<[u8; 32], Vec<String>> = BTreeMap::new();
+            let mut hits: BTreeMap<[u8; 32], Vec<(i64, String, String, String)>> = BTreeMap::new();
             for chunk in keys.chunks(500) {
                 let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT ident_key, case_id FROM case_identifiers WHERE ident_key IN (",
+                    "SELECT ident_key, requesting_state, authority, taken_in_at, case_id FROM case_open_identifiers \
+                     WHERE ident_key IN (",
                 );
                 let mut sep = qb.separated(", ");
                 for k in chunk {
                     sep.push_bind(k.to_vec());
                 }
-                qb.push(")");
+                qb.push(") AND taken_in_at >= ").push_bind(since);
                 for row in qb.build().fetch_all(&mut *conn).await? {
                     let key: Vec<u8> = row.try_get(0)?;
-                    if let Ok(key) = <[u8; 32]>::try_from(key.as_slice()) {
-                        by_key.entry(key).or_default().push(row.try_get(1)?);
-                    }
+                    let key = <[u8; 32]>::try_from(key.as_slice()).map_err(|_| {
+                        StoreError::Corrupt("`case_open_identifiers.ident_key` is not 32 bytes".to_owned())
+                    })?;
+                    hits.entry(key).or_default().push((row.try_get(3)?, row.try_get(4)?, row.try_get(1)?, row.try_get(2)?));
                 }
             }
-            let mut ids: Vec<String> = by_key.values().flatten().cloned().collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let mut open: BTreeMap<String, (String, String, i64)> = BTreeMap::new();
-            for chunk in ids.chunks(500) {
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT id, requesting_state, authority, received_at FROM cases WHERE id IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for id in chunk {
-                    sep.push_bind(id.clone());
-                }
-                qb.push(") AND received_at >= ").push_bind(since).push(" AND state IN (");
-                let mut sep = qb.separated(", ");
-                for st in OPEN_STATES {
-                    sep.push_bind(*st);
-                }
-                qb.push(")");
-                for row in qb.build().fetch_all(&mut *conn).await? {
-                    open.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
-                }
-            }
-            let mut out: BTreeMap<[u8; 32], Vec<(String, String, String)>> = BTreeMap::new();
-            for (key, cases) in by_key {
-                let mut hits: Vec<(i64, String, String, String)> = cases
-                    .into_iter()
-                    .filter_map(|id| open.get(&id).map(|(st, au, at)| (*at, id.clone(), st.clone(), au.clone())))
-                    .collect();
-                hits.sort();
-                if !hits.is_empty() {
-                    out.insert(key, hits.into_iter().map(|(_, id, st, au)| (st, au, id)).collect());
-                }
-            }
-            Ok(out)
+            Ok(hits
+                .into_iter()
+                .map(|(key, mut cases)| {
+                    cases.sort();
+                    (key, cases.into_iter().map(|(_, id, st, au)| (st, au, id)).collect())
+                })
+                .collect())
         }
 
         pub(crate) async fn intake(
@@ -448,10 +424,21 @@ macro_rules! case_queries {
             let mut unique: Vec<(&str, &[u8; 32])> = idents;
             unique.sort();
             unique.dedup();
-            for chunk in unique.chunks(400) {
-                let mut qb = QueryBuilder::<$db>::new("INSERT INTO case_identifiers (ident_key, case_id) ");
+            let places: BTreeMap<&str, (&str, &str, i64)> = rows
+                .iter()
+                .map(|(p, _)| (p.id.as_str(), (p.state_key.0.as_str(), p.state_key.1.as_str(), p.now)))
+                .collect();
+            for chunk in unique.chunks(150) {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO case_open_identifiers (ident_key, requesting_state, authority, taken_in_at, case_id) ",
+                );
                 qb.push_values(chunk, |mut b, (id, k)| {
-                    b.push_bind(k.to_vec()).push_bind(id.to_string());
+                    let (state, authority, at) = places.get(id).copied().unwrap_or(("", "", 0));
+                    b.push_bind(k.to_vec())
+                        .push_bind(state.to_owned())
+                        .push_bind(authority.to_owned())
+                        .push_bind(at)
+                        .push_bind(id.to_string());
                 });
                 qb.build().execute(&mut *conn).await?;
             }
@@ -655,6 +642,14 @@ macro_rules! case_queries {
             if next == CaseState::Closed {
                 qb.push(", closed_at = ").push_bind(unix(now));
             }
+            if state.is_open() && !next.is_open() {
+                // A case that leaves the open queue can no longer be a duplicate's original: its identifier keys go.
+                QueryBuilder::<$db>::new("DELETE FROM case_open_identifiers WHERE case_id = ")
+                    .push_bind(id.to_owned())
+                    .build()
+                    .execute(&mut *conn)
+                    .await?;
+            }
             qb.push(" WHERE id = ").push_bind(id.to_owned()).push(" AND next_seq = ").push_bind(seq);
             let done = qb.build().execute(&mut *conn).await?;
             if done.rows_affected() != 1 {
@@ -770,14 +765,6 @@ macro_rules! case_queries {
         }
 
         pub(crate) async fn purge(conn: &mut $conn, before: OffsetDateTime, now: OffsetDateTime) -> Result<u64, StoreError> {
-            QueryBuilder::<$db>::new(
-                "DELETE FROM case_identifiers WHERE case_id IN (SELECT id FROM cases WHERE state = 'closed' AND closed_at < ",
-            )
-            .push_bind(unix(before))
-            .push(")")
-            .build()
-            .execute(&mut *conn)
-            .await?;
             QueryBuilder::<$db>::new("UPDATE case_events SET detail = NULL WHERE case_id IN (SELECT id FROM cases WHERE state = 'closed' AND closed_at < ")
                 .push_bind(unix(before))
                 .push(")")

@@ -78,13 +78,25 @@ async fn killed_ingest_loses_no_acknowledged_request_and_stores_none_twice() {
     let total = generated.stdout.iter().filter(|&&b| b == b'\n').count();
     let ack = dir.path().join("ack.txt");
 
+    // How long an uninterrupted ingest takes here, on a scratch data directory: the kills land within it, so
+    // the test does not depend on how fast this machine is.
+    let scratch = dir.path().join("scratch");
+    assert!(rightsgate(&scratch).arg("init").stdout(Stdio::null()).status().unwrap().success());
+    let started = std::time::Instant::now();
+    assert!(ingest(&scratch, &requests, &dir.path().join("scratch-ack.txt"))
+        .status()
+        .unwrap()
+        .success());
+    let full = u64::try_from(started.elapsed().as_millis()).unwrap().max(20);
+
     let runs = if std::env::var_os("RIGHTSGATE_QUICK").is_some() { 3 } else { 10 };
     // A small deterministic generator for the kill delays, so a failure can be replayed.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut interrupted = 0;
     for run in 0..runs {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        let delay = 40 + (seed >> 33) % 400;
+        // Between 5 % and 80 % of a full run.
+        let delay = full / 20 + (seed >> 33) % (full * 3 / 4);
         let mut child = ingest(&data, &requests, &ack).spawn().unwrap();
         tokio::time::sleep(Duration::from_millis(delay)).await;
         child.kill().unwrap(); // SIGKILL: no destructors, no flushes.

@@ -186,6 +186,31 @@ async fn invariants(db: TestDb) {
     store.act(&desk, &fraud, &ana, &decide(Resolution::Approved, None), now).await.unwrap();
     let err = store.act(&desk, &fraud, &ana, &Act::RenewPreservation, now).await.unwrap_err();
     assert!(matches!(&err, StoreError::Invalid { field, .. } if field == "/action"), "{err}");
+
+    // Duplicates are detected among open cases only: the fraud case is decided, so a new request sharing its
+    // identifiers is not flagged; one sharing the preservation's, still open at intake, is (the preservation was
+    // approved, so it no longer is). A second request for the fraud's identifiers flags the first new one.
+    let again = take_in(
+        &store,
+        &sealer,
+        &[
+            screen(&ctx, request("001-fraud-approve.json", "F-10", None)),
+            screen(&ctx, request("001-fraud-approve.json", "F-11", None)),
+        ],
+    )
+    .await;
+    let (first, dup_first) = new_id(&again[0]);
+    let (_, dup_second) = new_id(&again[1]);
+    assert_eq!(dup_first, None, "the original was decided");
+    assert_eq!(dup_second.as_deref(), Some(first.as_str()), "flagged within the batch");
+    let later =
+        take_in(&store, &sealer, &[screen(&ctx, request("001-fraud-approve.json", "F-12", None))])
+            .await;
+    assert_eq!(
+        new_id(&later[0]).1.as_deref(),
+        Some(first.as_str()),
+        "flagged against the stored open case"
+    );
     store.verify_ledger(None).await.unwrap();
 }
 
