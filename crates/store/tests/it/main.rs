@@ -3,6 +3,7 @@
 
 mod db;
 mod ledger;
+mod migrate;
 mod story;
 mod tidy;
 mod users;
