@@ -3,6 +3,7 @@
 # holding N cases taken in by `ingest`, with the same binary in the same run.
 # Usage: BIN=target/release/rightsgate N=100000 crates/server/bench/intake-at-scale.sh   (needs wrk)
 set -euo pipefail
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 BIN=${BIN:-target/release/rightsgate}
 N=${N:-100000}
 cd "$(dirname "$0")/../../.."
