@@ -24,18 +24,7 @@ pub(crate) fn conformance() -> std::path::PathBuf {
 
 pub(crate) fn ctx() -> rules::Context {
     let root = conformance();
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(root.join("lawpacks"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| {
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
-        })
-        .collect();
-    files.sort();
-    let sources: Vec<rules::Source<'_>> =
-        files.iter().map(|(n, b)| rules::Source { name: n, bytes: b }).collect();
-    let policy = std::fs::read(root.join("policies/default.toml")).unwrap();
-    rules::from_sources(rules::Source { name: "default.toml", bytes: &policy }, &sources).unwrap()
+    app::inputs::load_context(&root.join("lawpacks"), &root.join("policies/default.toml")).unwrap()
 }
 
 /// A conformance case's request, with a fresh reference.
