@@ -133,3 +133,6 @@ impl std::fmt::Debug for ProofCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
