@@ -27,6 +27,8 @@ use crate::{Backend, Store, StoreError};
 const INSERT_CHUNK: usize = 8_000;
 /// Leaves per read when recomputing the whole tree.
 const VERIFY_CHUNK: u64 = 8_192;
+/// Leaf hashes per read when loading or extending a mirror.
+const MIRROR_CHUNK: i64 = 65_536;
 /// An append caches the lower nodes and leaf hashes of this many leaves at the new end of the log,
 /// whose proofs are the likeliest to be asked for next.
 const APPEND_TAIL: u64 = 1_024;
@@ -319,6 +321,36 @@ macro_rules! ledger_queries {
             Ok((frontier.root(), written))
         }
 
+        /// The stored leaf hashes from leaf `start` to the end, in index order, read in chunks.
+        pub(crate) async fn leaf_hashes_from(
+            conn: &mut $conn,
+            start: u64,
+        ) -> Result<Vec<Digest>, StoreError> {
+            let mut out = Vec::new();
+            loop {
+                let next = start.saturating_add(out.len() as u64);
+                let rows = QueryBuilder::<$db>::new(
+                    "SELECT idx, leaf_hash FROM ledger_leaves WHERE idx >= ",
+                )
+                .push_bind(to_i64(next))
+                .push(" ORDER BY idx LIMIT ")
+                .push_bind(MIRROR_CHUNK)
+                .build()
+                .fetch_all(&mut *conn)
+                .await?;
+                for row in &rows {
+                    let index = start.saturating_add(out.len() as u64);
+                    if row.try_get::<i64, _>(0)? != to_i64(index) {
+                        return Err(Tampered::MissingLeaf { index }.into());
+                    }
+                    out.push(digest(row.try_get::<&[u8], _>(1)?, index)?);
+                }
+                if (rows.len() as i64) < MIRROR_CHUNK {
+                    return Ok(out);
+                }
+            }
+        }
+
         pub(crate) async fn leaf(conn: &mut $conn, index: u64) -> Result<Vec<u8>, StoreError> {
             let row = QueryBuilder::<$db>::new("SELECT data FROM ledger_leaves WHERE idx = ")
                 .push_bind(to_i64(index))
@@ -547,7 +579,46 @@ impl Store {
         // Committed, so every written hash is stored; keep the lower ones only near the new end.
         let tail = root.size().saturating_sub(APPEND_TAIL);
         self.proof_cache.insert(written.iter().map(|(id, h)| (id, h)), |id| id.last_leaf() >= tail);
+        let first = root.size().saturating_sub(leaves.len() as u64);
+        let leaf_hashes: Vec<Digest> =
+            written.iter().filter(|(id, _)| id.level() == 0).map(|(_, h)| *h).collect();
+        self.proof_cache.mirror_extend(first, &leaf_hashes);
         Ok(root)
+    }
+
+    /// With a mirror, brings it up to at least `size` leaves from the stored leaf hashes and returns
+    /// `true`; without one, returns `false`.
+    async fn mirror_covers(&self, size: u64) -> Result<bool, StoreError> {
+        let Some(have) = self.proof_cache.mirror_size() else {
+            return Ok(false);
+        };
+        if have >= size {
+            return Ok(true);
+        }
+        let hashes = with_conn!(
+            self,
+            |c| sqlite::leaf_hashes_from(c, have).await?,
+            postgres::leaf_hashes_from(c, have).await?
+        );
+        self.proof_cache.mirror_extend(have, &hashes);
+        let stored = have.saturating_add(hashes.len() as u64);
+        if size > stored {
+            return Err(PlanError::IndexOutOfRange { index: size - 1, size: stored }.into());
+        }
+        Ok(true)
+    }
+
+    /// A handle on the same database whose proofs, roots and consistency proofs are answered from a
+    /// full in-memory copy of the tree's hashes (about 64 MB per million leaves), shared by its
+    /// clones.
+    ///
+    /// The copy is loaded from the stored leaf hashes by the first proof (about a second per million
+    /// leaves), extended by this handle's appends, and extended from the database when a proof asks
+    /// for a size it does not hold yet, so appends by other handles or processes are seen.
+    /// `Store::verify_ledger` still reads every row.
+    #[must_use]
+    pub fn with_proof_mirror(&self) -> Self {
+        Self { proof_cache: ProofCache::mirror(), ..self.clone() }
     }
 
     /// The hashes of every node in `lists`, from the cache and then, for those it lacks, from one
@@ -602,6 +673,11 @@ impl Store {
     /// # Errors
     /// [`StoreError::Range`] if `size` exceeds the stored size, or a database error.
     pub async fn root_at(&self, size: u64) -> Result<RootHash, StoreError> {
+        if self.mirror_covers(size).await? {
+            if let Some(root) = self.proof_cache.with_mirror(|t| t.root_at(size)) {
+                return Ok(root?);
+            }
+        }
         let ids = indices_for_root(size);
         let map = self.node_hashes(&[&ids], size).await?;
         Ok(root_from_nodes(size, &pick(&map, &ids))?)
@@ -620,6 +696,16 @@ impl Store {
     /// # Errors
     /// [`StoreError::Range`] unless `index < size <= tree size`, or a database error.
     pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Inclusion, StoreError> {
+        if self.mirror_covers(size).await? {
+            let got = self.proof_cache.with_mirror(|t| -> Result<Inclusion, StoreError> {
+                let proof = t.inclusion_proof(index, size)?;
+                let leaf_hash = t.leaf_hash(index).ok_or(StoreError::NotFound)?;
+                Ok(Inclusion { index, leaf_hash, root: t.root_at(size)?, proof })
+            });
+            if let Some(got) = got {
+                return got;
+            }
+        }
         let plan = indices_for_inclusion(index, size)?;
         let root_ids = indices_for_root(size);
         let leaf_id = [NodeId::leaf(index)];
@@ -635,6 +721,15 @@ impl Store {
     /// # Errors
     /// [`StoreError::Range`] unless `old <= new <= tree size`, or a database error.
     pub async fn consistency_proof(&self, old: u64, new: u64) -> Result<Consistency, StoreError> {
+        if self.mirror_covers(new).await? {
+            let got = self.proof_cache.with_mirror(|t| -> Result<Consistency, StoreError> {
+                let proof = t.consistency_proof(old, new)?;
+                Ok(Consistency { old_root: t.root_at(old)?, new_root: t.root_at(new)?, proof })
+            });
+            if let Some(got) = got {
+                return got;
+            }
+        }
         let plan = indices_for_consistency(old, new)?;
         let (old_ids, new_ids) = (indices_for_root(old), indices_for_root(new));
         let map = self.node_hashes(&[plan.nodes(), &old_ids, &new_ids], new).await?;

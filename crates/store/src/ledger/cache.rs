@@ -13,21 +13,27 @@
 //! A hash the cache lacks is read from the database, so appends by another process (or by a
 //! case transaction, which does not pass through here) are picked up when first needed.
 //! `Store::verify_ledger` never reads the cache: it must see the rows as they are.
+//!
+//! A *mirror* is the other shape: a `MemoryTree` of every leaf hash and complete subtree (64 MB per
+//! million leaves), loaded from the leaf hashes of committed rows in index order and extended from
+//! them, so that every proof is answered from memory once the mirror covers its size.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use ledger::{Digest, NodeId};
+use ledger::{Digest, MemoryTree, NodeId};
 
 /// The lowest level held for good by default: 1M leaves leave about 2,000 such nodes (64 KB).
 pub(crate) const UPPER_LEVEL: u8 = 10;
 /// How many lower nodes and leaf hashes are held by default (about 6 MB at most).
 pub(crate) const LOWER_CAPACITY: usize = 1 << 16;
 
-/// A cache shared by every clone of a `Store`; `None` inside means disabled (every hash is read).
+/// A cache shared by every clone of a `Store`; with neither part every hash is read.
 #[derive(Clone)]
 pub(crate) struct ProofCache {
     inner: Option<Arc<RwLock<Inner>>>,
+    // INVARIANT: leaf i of the mirror has the leaf hash stored in committed row `idx = i`.
+    mirror: Option<Arc<RwLock<MemoryTree>>>,
 }
 
 struct Inner {
@@ -50,6 +56,37 @@ impl ProofCache {
                 lower: BTreeMap::new(),
                 order: VecDeque::new(),
             }))),
+            mirror: None,
+        }
+    }
+
+    /// A mirror of the whole tree, empty until the first proof loads it.
+    pub(crate) fn mirror() -> Self {
+        Self { inner: None, mirror: Some(Arc::new(RwLock::new(MemoryTree::new()))) }
+    }
+
+    /// How many leaves the mirror holds; `None` if this cache is not a mirror.
+    pub(crate) fn mirror_size(&self) -> Option<u64> {
+        Some(self.mirror.as_ref()?.read().unwrap_or_else(PoisonError::into_inner).size())
+    }
+
+    /// Runs `f` on the mirror; `None` if this cache is not a mirror.
+    pub(crate) fn with_mirror<T>(&self, f: impl FnOnce(&MemoryTree) -> T) -> Option<T> {
+        Some(f(&self.mirror.as_ref()?.read().unwrap_or_else(PoisonError::into_inner)))
+    }
+
+    /// Extends the mirror by the committed leaf hashes `hashes` of leaves `from..`, skipping those
+    /// it already holds; a gap (the mirror is shorter than `from`) leaves it as it is.
+    pub(crate) fn mirror_extend(&self, from: u64, hashes: &[Digest]) {
+        let Some(mirror) = &self.mirror else {
+            return;
+        };
+        let mut tree = mirror.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(skip) = tree.size().checked_sub(from) else {
+            return;
+        };
+        for h in hashes.iter().skip(usize::try_from(skip).unwrap_or(usize::MAX)) {
+            tree.push_hash(*h);
         }
     }
 
@@ -60,7 +97,7 @@ impl ProofCache {
 
     /// A cache that holds nothing: every hash is read from the database.
     pub(crate) const fn disabled() -> Self {
-        Self { inner: None }
+        Self { inner: None, mirror: None }
     }
 
     /// Copies the cached hashes of `ids` into `found` and returns the ids it does not hold.
@@ -121,6 +158,9 @@ impl ProofCache {
 impl std::fmt::Debug for ProofCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.inner {
+            None if self.mirror.is_some() => {
+                f.debug_struct("ProofCache").field("mirror", &self.mirror_size()).finish()
+            }
             None => f.write_str("ProofCache(disabled)"),
             Some(inner) => {
                 let inner = inner.read().unwrap_or_else(PoisonError::into_inner);

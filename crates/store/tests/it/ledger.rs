@@ -1,5 +1,6 @@
 //! The ledger tables on each backend: DB-built proofs equal in-memory proofs, with the proof cache
-//! in every shape (default, tiny and evicting, disabled), also after another handle appended, and
+//! in every shape (default, tiny and evicting, disabled, a full mirror), also after another handle
+//! appended, and
 //! altering any single byte of a stored row is caught and named even when the cache holds it.
 
 use ledger::{MemoryTree, RootHash};
@@ -40,8 +41,13 @@ async fn differential(db: TestDb) {
     let tree = fill(&store, total).await;
     assert_eq!(store.tree_size().await.unwrap(), total as u64);
     // The default cache (levels from 10 up, filled by the appends), one that holds levels from 2 up
-    // and evicts below after 8 nodes, and none.
-    for store in [store.clone(), store.with_proof_cache(2, 8), store.without_proof_cache()] {
+    // and evicts below after 8 nodes, none, and a mirror of the whole tree.
+    for store in [
+        store.clone(),
+        store.with_proof_cache(2, 8),
+        store.without_proof_cache(),
+        store.with_proof_mirror(),
+    ] {
         proofs_equal(&store, &tree).await;
     }
     // A second pass over the warmed cache.
@@ -140,15 +146,20 @@ async fn all_proofs_at(store: &store::Store, tree: &MemoryTree, size: u64) {
     assert!(matches!(store.consistency_proof(1, size + 1).await, Err(StoreError::Range(_))));
 }
 
-/// Two handles with their own caches (two processes on one database) append in turn; each one's
-/// proofs stay exact at every size, before and after the other appended.
+/// Handles with their own caches (processes on one database) append in turn; each one's proofs stay
+/// exact at every size, before and after another appended.
 async fn two_handles(db: TestDb) {
     let a = db.store().await.with_proof_cache(2, 16);
-    let b = db.store().await.with_proof_cache(1, 1 << 10);
+    let b = db.store().await.with_proof_mirror();
+    let c = db.store().await.with_proof_mirror();
     let mut tree = MemoryTree::new();
     let mut size = 0usize;
-    for (round, n) in [37usize, 1, 26, 64, 3].into_iter().enumerate() {
-        let (writer, reader) = if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+    for (round, n) in [37usize, 1, 26, 64, 3, 5].into_iter().enumerate() {
+        let (writer, reader) = match round % 3 {
+            0 => (&a, &b),
+            1 => (&b, &c),
+            _ => (&c, &a),
+        };
         let leaves: Vec<Vec<u8>> = (size..size + n).map(leaf).collect();
         for l in &leaves {
             tree.push(l);
@@ -161,8 +172,10 @@ async fn two_handles(db: TestDb) {
             all_proofs_at(handle, &tree, (size - n) as u64).await;
         }
     }
-    a.close().await;
-    b.close().await;
+    for handle in [&a, &b, &c] {
+        all_proofs_at(handle, &tree, size as u64).await;
+        handle.close().await;
+    }
 }
 
 #[tokio::test]
