@@ -3,8 +3,9 @@
 //!
 //! The proof table printed first gives the p50 and p90 of each way of answering, from interleaved
 //! rounds of the same run: in memory (`MemoryTree`, the floor), the old uncached path, a cold cache
-//! (a fresh one per proof), the warm cache for random leaves and for the most recent leaves, and
-//! the cost of one SQLite query, which bounds every answer that needs a row.
+//! (a fresh one per proof), the warm cache for random leaves and for the most recent leaves, a full
+//! mirror (`Store::with_proof_mirror`, whose load time is printed), and the cost of one SQLite
+//! query, which bounds every answer that needs a row.
 //! Criterion then times the uncached and warm paths and one more append batch.
 //!
 //! Run with `cargo bench -p store`.
@@ -120,6 +121,11 @@ impl Series {
 fn proof_table(rt: &tokio::runtime::Runtime, store: &Store, tree: &MemoryTree, url: &str) {
     let size = N as u64;
     let uncached = store.without_proof_cache();
+    let mirror = store.with_proof_mirror();
+    let start = Instant::now();
+    let first = rt.block_on(mirror.inclusion_proof(7, size)).unwrap();
+    println!("mirror loaded from {N} stored leaf hashes: {:.2} s", start.elapsed().as_secs_f64());
+    assert_eq!(first.proof, tree.inclusion_proof(7, size).unwrap());
     let mut rng = Lcg(12345);
     let raw = rt.block_on(sqlx::SqlitePool::connect(url)).unwrap();
     let mut inc: Vec<Series> = [
@@ -128,6 +134,7 @@ fn proof_table(rt: &tokio::runtime::Runtime, store: &Store, tree: &MemoryTree, u
         "inclusion from store, cold cache (fresh per proof)",
         "inclusion from store, warm cache, random leaf",
         "inclusion from store, warm cache, one of the last 1,024 leaves",
+        "inclusion from store, mirror, random leaf",
     ]
     .map(Series::new)
     .into();
@@ -137,6 +144,7 @@ fn proof_table(rt: &tokio::runtime::Runtime, store: &Store, tree: &MemoryTree, u
         "consistency from store, cold cache (fresh per proof)",
         "consistency from store, warm cache, random old size",
         "consistency from store, warm cache, old size in the last 1,024",
+        "consistency from store, mirror, random old size",
     ]
     .map(Series::new)
     .into();
@@ -161,6 +169,7 @@ fn proof_table(rt: &tokio::runtime::Runtime, store: &Store, tree: &MemoryTree, u
                 .await;
             inc[3].time(|| r.below(size), |i| store.inclusion_proof(i, size)).await;
             inc[4].time(|| size - 1 - r.below(RECENT), |i| store.inclusion_proof(i, size)).await;
+            inc[5].time(|| r.below(size), |i| mirror.inclusion_proof(i, size)).await;
 
             let old = |r: &mut Lcg| 1 + r.below(size - 1);
             con[0].time(|| old(r), |o| async move { tree.consistency_proof(o, size) }).await;
@@ -173,6 +182,7 @@ fn proof_table(rt: &tokio::runtime::Runtime, store: &Store, tree: &MemoryTree, u
                 .await;
             con[3].time(|| old(r), |o| store.consistency_proof(o, size)).await;
             con[4].time(|| size - 1 - r.below(RECENT), |o| store.consistency_proof(o, size)).await;
+            con[5].time(|| old(r), |o| mirror.consistency_proof(o, size)).await;
 
             other[0].time(|| (), |()| store.root_at(size)).await;
             other[1]
@@ -219,10 +229,17 @@ fn proof_table(rt: &tokio::runtime::Runtime, store: &Store, tree: &MemoryTree, u
     for s in inc.iter_mut().chain(&mut con).chain(&mut other) {
         s.report();
     }
-    // The cache must answer exactly what the database holds.
-    let check = rt.block_on(store.inclusion_proof(7, size)).unwrap();
-    assert_eq!(check.proof, tree.inclusion_proof(7, size).unwrap());
-    assert_eq!(Some(check.leaf_hash), tree.leaf_hash(7));
+    // The cache and the mirror must answer exactly what the database holds.
+    for s in [store, &mirror] {
+        for i in [7, size / 3, size - 1] {
+            let check = rt.block_on(s.inclusion_proof(i, size)).unwrap();
+            assert_eq!(check.proof, tree.inclusion_proof(i, size).unwrap());
+            assert_eq!(Some(check.leaf_hash), tree.leaf_hash(i));
+            let c = rt.block_on(s.consistency_proof(i + 1, size)).unwrap();
+            assert_eq!(c.proof, tree.consistency_proof(i + 1, size).unwrap());
+        }
+    }
+    let check = rt.block_on(mirror.inclusion_proof(7, size)).unwrap();
     assert_eq!(check.leaf_hash, leaf_hash(&batch(0)[7]));
 }
 
