@@ -203,10 +203,10 @@ fn proof_table(rt: &tokio::runtime::Runtime, store: &Store, tree: &MemoryTree, u
                 .bind((i & !1023) as i64 + 1024)
                 .fetch_all(&raw)
             };
-            other[2].time(|| r.below(size), subtree).await;
+            other[2].time(|| r.below(size - 1024), subtree).await;
             other[3]
                 .time(
-                    || r.below(size),
+                    || r.below(size - 1024),
                     |i| async move {
                         let rows = subtree(i).await.unwrap();
                         let mut level: Vec<Digest> = rows
