@@ -37,6 +37,8 @@ pub use crate::users::{
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
+    /// Ledger node hashes known to be stored, shared by clones (see `ledger::ProofCache`).
+    proof_cache: crate::ledger::ProofCache,
 }
 
 #[derive(Clone)]
@@ -220,7 +222,10 @@ impl Store {
                 .await
                 .map_err(|e| connect_error(url, &e))?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-            Ok(Self { backend: Backend::Sqlite(pool) })
+            Ok(Self {
+                backend: Backend::Sqlite(pool),
+                proof_cache: crate::ledger::ProofCache::standard(),
+            })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
@@ -228,7 +233,10 @@ impl Store {
                 .await
                 .map_err(|e| connect_error(url, &e))?;
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
-            Ok(Self { backend: Backend::Postgres(pool) })
+            Ok(Self {
+                backend: Backend::Postgres(pool),
+                proof_cache: crate::ledger::ProofCache::standard(),
+            })
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
         }

@@ -1,5 +1,7 @@
-//! The ledger tables on each backend: DB-built proofs equal in-memory proofs, and altering any single
-//! byte of a stored row is caught and named.
+//! The ledger tables on each backend: DB-built proofs equal in-memory proofs, with the proof cache
+//! in every shape (default, tiny and evicting, disabled, a full mirror), also after another handle
+//! appended, and
+//! altering any single byte of a stored row is caught and named even when the cache holds it.
 
 use ledger::{MemoryTree, RootHash};
 use sqlx::Row;
@@ -38,7 +40,31 @@ async fn differential(db: TestDb) {
     let total = 300;
     let tree = fill(&store, total).await;
     assert_eq!(store.tree_size().await.unwrap(), total as u64);
+    // The default cache (levels from 10 up, filled by the appends), one that holds levels from 2 up
+    // and evicts below after 8 nodes, none, and a mirror of the whole tree.
+    for store in [
+        store.clone(),
+        store.with_proof_cache(2, 8),
+        store.without_proof_cache(),
+        store.with_proof_mirror(),
+    ] {
+        proofs_equal(&store, &tree).await;
+    }
+    // A second pass over the warmed cache.
+    proofs_equal(&store, &tree).await;
 
+    let report = store.verify_ledger(Some(&tree.root_at(100).unwrap())).await.unwrap();
+    assert_eq!(report.root, tree.root());
+    // A tree of n leaves has n - popcount(n) complete interior nodes.
+    assert_eq!(report.nodes_checked, total as u64 - u64::from((total as u64).count_ones()));
+    store.close().await;
+}
+
+/// Every proof and root of `store` at the sizes that matter equals the in-memory tree's, and
+/// requests out of range are errors.
+async fn proofs_equal(store: &store::Store, tree: &MemoryTree) {
+    let total = tree.size();
+    assert_eq!(total, 300);
     let mut sizes: Vec<u64> = (1..=40).collect();
     sizes.extend([63, 64, 65, 127, 128, 129, 255, 256, 257, 299, 300]);
     for &size in &sizes {
@@ -74,12 +100,7 @@ async fn differential(db: TestDb) {
     assert!(matches!(store.inclusion_proof(0, 301).await, Err(StoreError::Range(_))));
     assert!(matches!(store.consistency_proof(5, 4).await, Err(StoreError::Range(_))));
     assert!(matches!(store.leaf(300).await, Err(StoreError::NotFound)));
-
-    let report = store.verify_ledger(Some(&tree.root_at(100).unwrap())).await.unwrap();
-    assert_eq!(report.root, tree.root());
-    // A tree of n leaves has n - popcount(n) complete interior nodes.
-    assert_eq!(report.nodes_checked, total as u64 - u64::from((total as u64).count_ones()));
-    store.close().await;
+    assert!(matches!(store.root_at(total + 1).await, Err(StoreError::Range(_))));
 }
 
 #[tokio::test]
@@ -91,6 +112,81 @@ async fn sqlite_db_proofs_equal_in_memory_proofs() {
 async fn postgres_db_proofs_equal_in_memory_proofs() {
     if let Some(db) = db::postgres("diff").await {
         differential(db).await;
+    }
+}
+
+/// Every proof of `store` at `size` equals the in-memory tree's, and at the tree's size, the next size
+/// is out of range.
+async fn all_proofs_at(store: &store::Store, tree: &MemoryTree, size: u64) {
+    assert_eq!(store.root_at(size).await.unwrap(), tree.root_at(size).unwrap(), "root at {size}");
+    for index in 0..size {
+        let got = store.inclusion_proof(index, size).await.unwrap();
+        assert_eq!(
+            got.proof,
+            tree.inclusion_proof(index, size).unwrap(),
+            "inclusion {index} in {size}"
+        );
+        assert_eq!(Some(got.leaf_hash), tree.leaf_hash(index), "leaf hash {index}");
+    }
+    for old in 0..=size {
+        let got = store.consistency_proof(old, size).await.unwrap();
+        assert_eq!(
+            got.proof,
+            tree.consistency_proof(old, size).unwrap(),
+            "consistency {old} to {size}"
+        );
+        assert_eq!(got.old_root, tree.root_at(old).unwrap());
+    }
+    if size < tree.size() {
+        return;
+    }
+    // Nothing cached can stand for a leaf that is not stored yet.
+    assert!(matches!(store.root_at(size + 1).await, Err(StoreError::Range(_))));
+    assert!(matches!(store.inclusion_proof(0, size + 1).await, Err(StoreError::Range(_))));
+    assert!(matches!(store.consistency_proof(1, size + 1).await, Err(StoreError::Range(_))));
+}
+
+/// Handles with their own caches (processes on one database) append in turn; each one's proofs stay
+/// exact at every size, before and after another appended.
+async fn two_handles(db: TestDb) {
+    let a = db.store().await.with_proof_cache(2, 16);
+    let b = db.store().await.with_proof_mirror();
+    let c = db.store().await.with_proof_mirror();
+    let mut tree = MemoryTree::new();
+    let mut size = 0usize;
+    for (round, n) in [37usize, 1, 26, 64, 3, 5].into_iter().enumerate() {
+        let (writer, reader) = match round % 3 {
+            0 => (&a, &b),
+            1 => (&b, &c),
+            _ => (&c, &a),
+        };
+        let leaves: Vec<Vec<u8>> = (size..size + n).map(leaf).collect();
+        for l in &leaves {
+            tree.push(l);
+        }
+        assert_eq!(writer.append_leaves(&leaves).await.unwrap(), tree.root());
+        size += n;
+        // The reader's cache was warmed at the older sizes; the writer's by its append.
+        for handle in [reader, writer] {
+            all_proofs_at(handle, &tree, size as u64).await;
+            all_proofs_at(handle, &tree, (size - n) as u64).await;
+        }
+    }
+    for handle in [&a, &b, &c] {
+        all_proofs_at(handle, &tree, size as u64).await;
+        handle.close().await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_proofs_stay_exact_when_another_handle_appends() {
+    two_handles(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_proofs_stay_exact_when_another_handle_appends() {
+    if let Some(db) = db::postgres("handles").await {
+        two_handles(db).await;
     }
 }
 
@@ -137,10 +233,13 @@ async fn exec(raw: &Raw, sql: &str) -> Result<(), sqlx::Error> {
 }
 
 async fn tamper(db: TestDb) {
-    let store = db.store().await;
+    // A cache that holds every node, warmed by every proof before any row is touched: verify must
+    // still read the rows.
+    let store = db.store().await.with_proof_cache(0, 1 << 12);
     let total = 45usize;
     let tree = fill(&store, total).await;
     let checkpoint = tree.root();
+    all_proofs_at(&store, &tree, total as u64).await;
     store.verify_ledger(Some(&checkpoint)).await.unwrap();
     let raw = db.raw().await;
 
