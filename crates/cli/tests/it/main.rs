@@ -6,5 +6,6 @@ mod evaluate;
 mod lawpack;
 mod ledger;
 mod report;
+mod scale_out;
 mod tidy;
 mod user;
