@@ -134,7 +134,11 @@ async fn two_servers_share_one_postgres_database() {
     two.wait().unwrap();
 
     assert_eq!(answers.len(), 120);
-    assert_eq!(answers.values().map(Vec::len).sum::<usize>(), 150, "30 references sent to both servers");
+    assert_eq!(
+        answers.values().map(Vec::len).sum::<usize>(),
+        150,
+        "30 references sent to both servers"
+    );
     for (reference, statuses) in &answers {
         assert!(statuses.iter().all(|s| *s == 201 || *s == 200), "{reference}: {statuses:?}");
         assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{reference}: {statuses:?}");
