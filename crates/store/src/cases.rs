@@ -419,26 +419,19 @@ macro_rules! case_queries {
                 });
                 qb.build().execute(&mut *conn).await?;
             }
-            let idents: Vec<(&str, &[u8; 32])> =
-                rows.iter().flat_map(|(p, _)| p.idents.iter().map(move |k| (p.id.as_str(), k))).collect();
-            let mut unique: Vec<(&str, &[u8; 32])> = idents;
-            unique.sort();
-            unique.dedup();
-            let places: BTreeMap<&str, (&str, &str, i64)> = rows
-                .iter()
-                .map(|(p, _)| (p.id.as_str(), (p.state_key.0.as_str(), p.state_key.1.as_str(), p.now)))
-                .collect();
-            for chunk in unique.chunks(150) {
+            // Each case's keys are sorted and without repeats (`prepare_intake`), and case ids are unique.
+            let idents: Vec<(&PreparedIntake, &[u8; 32])> =
+                rows.iter().flat_map(|(p, _)| p.idents.iter().map(move |k| (p, k))).collect();
+            for chunk in idents.chunks(150) {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO case_open_identifiers (ident_key, requesting_state, authority, taken_in_at, case_id) ",
                 );
-                qb.push_values(chunk, |mut b, (id, k)| {
-                    let (state, authority, at) = places.get(id).copied().unwrap_or(("", "", 0));
+                qb.push_values(chunk, |mut b, (p, k)| {
                     b.push_bind(k.to_vec())
-                        .push_bind(state.to_owned())
-                        .push_bind(authority.to_owned())
-                        .push_bind(at)
-                        .push_bind(id.to_string());
+                        .push_bind(p.state_key.0.clone())
+                        .push_bind(p.state_key.1.clone())
+                        .push_bind(p.now)
+                        .push_bind(p.id.clone());
                 });
                 qb.build().execute(&mut *conn).await?;
             }

@@ -381,21 +381,7 @@ macro_rules! user_queries {
             conn: &mut $conn,
             name: &str,
         ) -> Result<Option<(Role, bool)>, StoreError> {
-            let row = QueryBuilder::<$db>::new(
-                "SELECT role, disabled_at IS NOT NULL FROM users WHERE name = ",
-            )
-            .push_bind(name.to_owned())
-            .build()
-            .fetch_optional(&mut *conn)
-            .await?;
-            match row {
-                None => Ok(None),
-                Some(r) => {
-                    let role: String = r.try_get(0)?;
-                    let disabled: bool = r.try_get(1)?;
-                    Ok(Some((parse_role(&role, name)?, disabled)))
-                }
-            }
+            Ok(user_hash(conn, name).await?.map(|(user, _, disabled)| (user.role, disabled)))
         }
 
         /// An account, its password hash, and whether it is disabled.

@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use store::{Filter, Store};
 
-fn bin() -> PathBuf {
+pub(crate) fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rightsgate"))
 }
 
-fn corpus() -> PathBuf {
+pub(crate) fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../rules/tests/conformance")
 }
 
-fn rightsgate(data: &Path) -> Command {
+pub(crate) fn rightsgate(data: &Path) -> Command {
     let mut cmd = Command::new(bin());
     cmd.env("RIGHTSGATE_DATA_DIR", data);
     cmd

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
@@ -14,23 +14,12 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use store::{Filter, Store};
 
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_rightsgate"))
-}
-
-fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../rules/tests/conformance")
-}
-
-fn rightsgate(data: &Path) -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.env("RIGHTSGATE_DATA_DIR", data).env("RIGHTSGATE_LOG", "warn");
-    cmd
-}
+use crate::crash::{corpus, rightsgate};
 
 /// A server on a free port of the shared database; returns the process and its address.
 fn serve(data: &Path, db: &str) -> (Child, String) {
     let mut child = rightsgate(data)
+        .env("RIGHTSGATE_LOG", "warn")
         .args(["serve", "--addr", "127.0.0.1:0", "--db", db, "--lawpacks"])
         .arg(corpus().join("lawpacks"))
         .arg("--policy")
