@@ -10,7 +10,7 @@ use domain::case::Resolution;
 use domain::decision::Grant;
 use store::{Actor, Authenticated, Desk};
 
-use crate::{clock, data_dir, ScreeningArgs, StoreArgs};
+use crate::{clock, ScreeningArgs, StoreArgs};
 
 /// The arguments of `case act`.
 #[derive(Debug, clap::Subcommand)]
@@ -89,8 +89,8 @@ pub(crate) async fn run(cmd: ActCommand, out: &mut dyn Write) -> anyhow::Result<
             return Ok(ExitCode::from(crate::INVALID));
         }
     };
-    let sealer = data_dir::read_sealer(store.key.as_deref())?;
-    let store = crate::case_cli::connect(&store).await?;
+    let sealer = store.sealer()?;
+    let store = store.connect().await?;
     let stdin = std::io::stdin();
     let mut stdin = stdin.lock();
     let now = clock::now();

@@ -9,9 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use domain::case::CaseState;
-use store::{Filter, Store};
+use store::Filter;
 
-use crate::{clock, data_dir, StoreArgs};
+use crate::{clock, StoreArgs};
 
 /// `rightsgate case …`.
 #[derive(Debug, clap::Subcommand)]
@@ -84,15 +84,15 @@ pub(crate) fn run(cmd: CaseCommand, out: &mut dyn Write) -> anyhow::Result<ExitC
                     preservations,
                     limit: Some(limit),
                 };
-                let store = connect(&store).await?;
+                let store = store.connect().await?;
                 let cases = store.cases(&filter).await.context("listing cases")?;
                 store.close().await;
                 list(&cases, json, clock::now(), out)?;
                 Ok(ExitCode::SUCCESS)
             }
             CaseCommand::Show { id, store: args } => {
-                let sealer = data_dir::read_sealer(args.key.as_deref())?;
-                let store = connect(&args).await?;
+                let sealer = args.sealer()?;
+                let store = args.connect().await?;
                 let view = match store.case(&sealer, &id).await {
                     Ok(view) => view,
                     Err(store::StoreError::NotFound) => {
@@ -108,12 +108,6 @@ pub(crate) fn run(cmd: CaseCommand, out: &mut dyn Write) -> anyhow::Result<ExitC
             CaseCommand::Act(cmd) => crate::case_act::run(cmd, out).await,
         }
     })
-}
-
-/// Opens the case store the arguments name.
-pub(crate) async fn connect(args: &StoreArgs) -> anyhow::Result<Store> {
-    let url = data_dir::db_or_default(args.db.as_deref())?;
-    Store::connect(&url).await.context("opening the case store")
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {

@@ -11,9 +11,9 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use store::{PreparedIntake, Received, Store};
+use store::{PreparedIntake, Received};
 
-use crate::{clock, data_dir, evaluate};
+use crate::{clock, evaluate};
 
 /// Options of one ingest run.
 #[derive(Debug, Clone)]
@@ -61,8 +61,7 @@ pub(crate) fn run(
             return Ok(None);
         }
     };
-    let sealer = data_dir::read_sealer(opts.store.key.as_deref())?;
-    let url = data_dir::db_or_default(opts.store.db.as_deref())?;
+    let sealer = opts.store.sealer()?;
     let (input, total): (Box<dyn BufRead + Send>, u64) = if opts.file == Path::new("-") {
         (Box::new(std::io::BufReader::new(std::io::stdin())), 0)
     } else {
@@ -94,7 +93,7 @@ pub(crate) fn run(
     // One thread reads and screens; this one seals and writes, so the two cores overlap.
     let (tx, rx) = mpsc::sync_channel::<Vec<Item>>(2);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let store = runtime.block_on(Store::connect(&url)).with_context(|| "opening the case store")?;
+    let store = runtime.block_on(opts.store.connect())?;
     let mut ack = match &opts.ack {
         Some(path) => Some(std::io::BufWriter::new(
             std::fs::OpenOptions::new()

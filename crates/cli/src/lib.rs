@@ -194,6 +194,20 @@ pub(crate) struct StoreArgs {
     pub(crate) key: Option<PathBuf>,
 }
 
+impl StoreArgs {
+    /// Opens the case store they name (the data directory's by default).
+    pub(crate) async fn connect(&self) -> anyhow::Result<store::Store> {
+        use anyhow::Context as _;
+        let url = data_dir::db_or_default(self.db.as_deref())?;
+        store::Store::connect(&url).await.context("opening the case store")
+    }
+
+    /// The sealing key they name (the data directory's by default).
+    pub(crate) fn sealer(&self) -> anyhow::Result<store::Sealer> {
+        data_dir::read_sealer(self.key.as_deref())
+    }
+}
+
 /// Exit code for invalid input.
 pub(crate) const INVALID: u8 = 2;
 

@@ -77,7 +77,7 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
         (url, store::Sealer::new(&store::Sealer::generate_key()), None)
     } else {
         let url = data_dir::db_or_default(args.store.db.as_deref())?;
-        let sealer = data_dir::read_sealer(args.store.key.as_deref())?;
+        let sealer = args.store.sealer()?;
         let signing = data_dir::dir()?.join(data_dir::SIGNING_KEY_FILE);
         (url, sealer, read_signer(&signing)?)
     };
