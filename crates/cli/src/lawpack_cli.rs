@@ -12,18 +12,35 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use domain::lawpack::{Offence, Treaty};
+use domain::lawpack::{Offence, Tier, Treaty};
 use domain::{InputError, LawPack};
 use serde_json::Value;
 
 /// The `lawpack` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum LawpackCommand {
-    /// Validate every law pack of a directory; exit 2 on any error, warn about offences without sources.
+    /// Validate every law pack of a directory and report where its facts were verified; exit 2 on any error.
+    ///
+    /// Always: the format of formats.md §2, well-formed source URLs, no verification date after today.
+    /// Warnings: offences without sources, facts whose best source is secondary, facts last verified more than
+    /// --max-age days ago, one ICCS conduct tagged differently by two packs.
     Check {
         /// The law-pack directory (every *.toml file is checked).
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+        /// The bar for shipped packs: every fact (both treaty statuses, the four rights facts, each offence)
+        /// must carry a verified source with tier and date, and each pack at least --min-offences offences.
+        #[arg(long)]
+        strict: bool,
+        /// Warn about facts last verified more than this many days before today.
+        #[arg(long, value_name = "DAYS", default_value_t = 365)]
+        max_age: u32,
+        /// With --strict, the fewest offences a pack may have.
+        #[arg(long, value_name = "N", default_value_t = 6)]
+        min_offences: usize,
+        /// Today's date for the age checks (YYYY-MM-DD); the system date when absent.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
     },
     /// Print a readable summary of one law pack: treaty status, rights facts and offences.
     Show {
@@ -58,7 +75,16 @@ pub(crate) fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     match cmd {
-        LawpackCommand::Check { dir } => check(&dir, out, err),
+        LawpackCommand::Check { dir, strict, max_age, min_offences, today } => {
+            let today = match today {
+                None => domain::Day::from(time::OffsetDateTime::now_utc().date()),
+                Some(text) => match domain::Day::parse(&text) {
+                    Ok(day) => day,
+                    Err(e) => return crate::invalid(&format!("--today: {e}")),
+                },
+            };
+            check(&dir, &Bar { strict, max_age, min_offences, today }, out, err)
+        }
         LawpackCommand::Show { code, lawpacks } => show(&lawpacks, &code, out, err),
         LawpackCommand::Diff { old, new, json } => diff(&old, &new, json, out, err),
     }
@@ -172,7 +198,28 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 // ---------------------------------------------------------------------------------------------------------------
 // check
 
-fn check(dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+/// What `check` holds the packs to.
+struct Bar {
+    strict: bool,
+    max_age: u32,
+    min_offences: usize,
+    today: domain::Day,
+}
+
+/// Counts of facts by the tier of their best verified source.
+#[derive(Default)]
+struct TierCounts {
+    by_tier: BTreeMap<Tier, usize>,
+    unverified: usize,
+    stale: usize,
+}
+
+fn check(
+    dir: &Path,
+    bar: &Bar,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     let loaded = match load_dir(dir) {
         Ok(loaded) => loaded,
         Err(problems) => {
@@ -180,59 +227,165 @@ fn check(dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result
             return Ok(ExitCode::from(INVALID));
         }
     };
-    let mut errors = 0usize;
-    let mut warnings = 0usize;
+    let mut errors: Vec<InputError> = Vec::new();
+    let mut warnings: Vec<InputError> = Vec::new();
     // Offences of packs that load; a pack with an error is counted but its offences are not.
     let mut offences = 0usize;
+    let mut tiers = TierCounts::default();
     let mut codes: BTreeMap<&str, &str> = BTreeMap::new();
     for file in &loaded {
         let pack = match &file.pack {
             Ok(pack) => pack,
             Err(problems) => {
-                errors += problems.len();
-                crate::evaluate::report(err, problems)?;
+                errors.extend(problems.iter().cloned());
                 continue;
             }
         };
         offences += pack.offences.len();
         if let Some(first) = codes.insert(&pack.code, &file.file) {
-            errors += 1;
-            let problem = InputError::new(
+            errors.push(InputError::new(
                 &file.file,
                 code_line(&file.text),
                 format!("code: law pack code \"{}\" is also used by {first}, expected one file per jurisdiction", pack.code),
-            );
-            writeln!(err, "{problem}").context("writing to stderr")?;
+            ));
         }
-        let mut notes: Vec<InputError> =
-            pack.warnings(&file.file, &file.text).into_iter().map(|w| w.0).collect();
+        let notes = pack.warnings(&file.file, &file.text).into_iter().map(|w| w.0);
+        if bar.strict {
+            errors.extend(notes);
+        } else {
+            warnings.extend(notes);
+        }
         let expected = format!("{}.toml", pack.code);
         let actual = Path::new(&file.file)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if actual != expected {
-            notes.push(InputError::new(
+            warnings.push(InputError::new(
                 &file.file,
                 code_line(&file.text),
                 format!("code: file name \"{actual}\" does not match code \"{}\", expected \"{expected}\"", pack.code),
             ));
         }
-        warnings += notes.len();
-        for note in notes {
-            writeln!(err, "warning: {note}").context("writing to stderr")?;
+        if bar.strict && pack.offences.len() < bar.min_offences {
+            errors.push(InputError::new(
+                &file.file,
+                code_line(&file.text),
+                format!(
+                    "offences: {}, expected at least {}",
+                    pack.offences.len(),
+                    bar.min_offences
+                ),
+            ));
         }
+        check_provenance(pack, file, bar, &mut tiers, &mut errors, &mut warnings);
     }
+    for conflict in
+        domain::lawpack::tag_conflicts(loaded.iter().filter_map(|f| f.pack.as_ref().ok()))
+    {
+        let taggings: Vec<String> = conflict
+            .taggings
+            .iter()
+            .map(|(article, protected, ids)| {
+                let article = if *article == 0 {
+                    "no UNCC article".to_owned()
+                } else {
+                    format!("UNCC art. {article}")
+                };
+                let protected = if protected.is_empty() {
+                    "not protected".to_owned()
+                } else {
+                    protected.iter().map(|a| a.as_str()).collect::<Vec<_>>().join("+")
+                };
+                format!("{article}, {protected} ({})", ids.join(" "))
+            })
+            .collect();
+        warnings.push(InputError::new(
+            dir.display().to_string(),
+            format!("iccs {}", conflict.iccs.join("+")),
+            format!(
+                "one conduct tagged differently across packs: {}; expected the same UNCC article and protected tags",
+                taggings.join("; ")
+            ),
+        ));
+    }
+    for problem in &errors {
+        writeln!(err, "{problem}").context("writing to stderr")?;
+    }
+    for note in &warnings {
+        writeln!(err, "warning: {note}").context("writing to stderr")?;
+    }
+    let facts: usize = tiers.by_tier.values().sum::<usize>() + tiers.unverified;
+    let by_tier: Vec<String> = Tier::ALL
+        .iter()
+        .map(|t| format!("{} {}", t, tiers.by_tier.get(t).copied().unwrap_or(0)))
+        .collect();
+    writeln!(
+        out,
+        "{}: {}, no provenance {}; {} last verified more than {} days ago",
+        plural(facts, "fact", "facts"),
+        by_tier.join(", "),
+        tiers.unverified,
+        tiers.stale,
+        bar.max_age,
+    )
+    .context("writing to stdout")?;
     writeln!(
         out,
         "{}, {}, {}, {}",
         plural(loaded.len(), "law pack", "law packs"),
         plural(offences, "offence", "offences"),
-        plural(errors, "error", "errors"),
-        plural(warnings, "warning", "warnings"),
+        plural(errors.len(), "error", "errors"),
+        plural(warnings.len(), "warning", "warnings"),
     )
     .context("writing to stdout")?;
-    Ok(if errors > 0 { ExitCode::from(INVALID) } else { ExitCode::SUCCESS })
+    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(INVALID) })
+}
+
+/// Counts each fact of `pack` by its best tier and finds facts without provenance, verified only at secondary
+/// sources, verified too long ago, or dated after today.
+fn check_provenance(
+    pack: &LawPack,
+    file: &Loaded,
+    bar: &Bar,
+    tiers: &mut TierCounts,
+    errors: &mut Vec<InputError>,
+    warnings: &mut Vec<InputError>,
+) {
+    for fact in pack.facts(&file.text) {
+        let at = |message: String| InputError::new(&file.file, &fact.location, message);
+        let Some(provenance) = fact.provenance else {
+            tiers.unverified += 1;
+            if bar.strict {
+                errors.push(at(if fact.present {
+                    "provenance: no verified source, expected a source { url, tier, verified_on }".to_owned()
+                } else {
+                    "absent, expected the status with a verified source (status = \"none\" where the state has not signed)".to_owned()
+                }));
+            }
+            continue;
+        };
+        *tiers.by_tier.entry(provenance.tier).or_default() += 1;
+        if provenance.verified_on > bar.today {
+            errors.push(at(format!(
+                "verified_on: {} is after today ({}), expected the date a person read the source",
+                provenance.verified_on, bar.today
+            )));
+        }
+        let age = provenance.verified_on.inclusive_days_to(bar.today) - 1;
+        if age > i64::from(bar.max_age) {
+            tiers.stale += 1;
+            warnings.push(at(format!(
+                "provenance: last verified {}, {age} days before {}, expected within {} days",
+                provenance.verified_on, bar.today, bar.max_age
+            )));
+        }
+        if provenance.tier == Tier::Secondary {
+            warnings.push(at(
+                "provenance: verified at secondary sources only, expected an official or intergovernmental source where one is reachable".to_owned(),
+            ));
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -491,9 +644,16 @@ fn flatten(pack: &LawPack) -> BTreeMap<Key, Fact> {
         let protected: Vec<&str> = o.protected.iter().map(|a| a.as_str()).collect();
         one(3, at("protected"), protected.into());
     }
-    facts.insert((2, "rights.sources".into()), Fact::Set(rights.sources.iter().cloned().collect()));
+    for (name, treaty) in [("uncc", &pack.treaties.uncc), ("budapest", &pack.treaties.budapest)] {
+        let sources = treaty.iter().flat_map(|t| &t.sources).map(ToString::to_string).collect();
+        facts.insert((1, format!("treaties.{name}.sources")), Fact::Set(sources));
+    }
+    facts.insert(
+        (2, "rights.sources".into()),
+        Fact::Set(rights.sources.iter().map(ToString::to_string).collect()),
+    );
     for o in &pack.offences {
-        let sources = o.sources.iter().cloned().collect();
+        let sources = o.sources.iter().map(ToString::to_string).collect();
         facts.insert((3, format!("offences.{}.sources", o.id)), Fact::Set(sources));
     }
     facts

