@@ -152,6 +152,16 @@ fn own_corpus_passes() {
     assert!(seen.len() >= 10);
 }
 
+/// Cases screened against the law packs this repository ships (`lawpacks/`, `policies/`), where a correction of
+/// a pack changes an outcome; they fail when a pack change silently undoes a correction.
+#[test]
+fn shipped_packs_corpus_passes() {
+    let root = corpus();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let seen = run_dir(&root.join("shipped"), &[repo.join("policies")], &[repo.join("lawpacks")]);
+    assert!(seen.len() >= 2);
+}
+
 /// Tidy: every rule has a case where it must fire and one where it must not, across both corpora.
 #[test]
 fn every_rule_is_covered_both_ways() {
