@@ -102,21 +102,33 @@ fn shipped_lawpacks() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lawpacks")
 }
 
+/// Issue 12's bar for the shipped packs: `--strict` passes (every recorded fact has a verified source with tier
+/// and date, every pack at least 6 offences, no offence without sources), with at least 30 jurisdictions and 250
+/// offences. Warnings (secondary-only facts, treaty statuses no source settles, differently tagged conduct) are
+/// for reviewers and stay visible in the output.
 #[test]
-fn every_shipped_pack_passes_check_without_warnings() {
+fn every_shipped_pack_passes_the_strict_check() {
     let dir = shipped_lawpacks();
-    let run =
-        rightsgate(&["lawpack", "check", dir.to_str().expect("a UTF-8 path")], Path::new("."));
+    let run = rightsgate(
+        &["lawpack", "check", "--strict", dir.to_str().expect("a UTF-8 path")],
+        Path::new("."),
+    );
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
-    // The README treats a warning (an offence without sources) as an error in this directory.
-    let warnings: Vec<&str> =
-        run.stderr.lines().filter(|l| !l.contains("tagged differently across packs")).collect();
-    assert_eq!(warnings, Vec::<&str>::new());
     let summary = counts(&run);
-    assert!(summary.ends_with(", 0 errors, 7 warnings"), "summary: {summary}");
-    let packs: usize =
-        summary.split(' ').next().and_then(|n| n.parse().ok()).expect("a pack count");
-    assert!(packs >= 25, "only {packs} law packs: {summary}");
+    assert!(summary.contains(", 0 errors, "), "summary: {summary}");
+    let number = |i: usize| -> usize {
+        summary
+            .split(' ')
+            .nth(i)
+            .and_then(|n| n.trim_end_matches(',').parse().ok())
+            .expect("a count")
+    };
+    assert!(number(0) >= 30, "only {} law packs: {summary}", number(0));
+    assert!(number(3) >= 250, "only {} offences: {summary}", number(3));
+    let facts = run.stdout.lines().next().unwrap_or("");
+    assert!(facts.contains(", no provenance 0;"), "facts: {facts}");
+    // The README treats an offence without sources as an error in this directory; --strict makes it one.
+    assert!(!run.stderr.contains("sources: none"), "{}", run.stderr);
 }
 
 #[test]
@@ -466,7 +478,8 @@ fn strict_check_passes_a_pack_whose_every_fact_is_verified_and_counts_tiers() {
     assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "8 facts: official 4, intergovernmental 3, secondary 1, no provenance 0; 0 last verified more than 365 days ago\n\
+        "8 facts: official 4, intergovernmental 3, secondary 1, no provenance 0; 0 treaty statuses not recorded; \
+         0 last verified more than 365 days ago\n\
          1 law pack, 2 offences, 0 errors, 1 warning\n"
     );
     assert_eq!(
@@ -483,15 +496,21 @@ fn strict_check_refuses_facts_without_provenance_and_thin_packs() {
     for expect in [
         "packs/XB.toml: line 2: offences: 2, expected at least 6",
         "packs/XB.toml: line 7: treaties.uncc: provenance: no verified source, expected a source { url, tier, verified_on }",
-        "packs/XB.toml: treaties.budapest: absent, expected the status with a verified source (status = \"none\" where the state has not signed)",
         "packs/XB.toml: line 10: rights.death_penalty: provenance: no verified source, expected a source { url, tier, verified_on }",
         "packs/XB.toml: line 17: offence PC117: provenance: no verified source, expected a source { url, tier, verified_on }",
     ] {
         assert!(run.stderr.lines().any(|l| l == expect), "expected the line\n{expect}\nin stderr:\n{}", run.stderr);
     }
     assert!(
-        run.stdout
-            .starts_with("8 facts: official 0, intergovernmental 0, secondary 0, no provenance 8;"),
+        run.stderr.lines().any(|l| l
+            == "warning: packs/XB.toml: treaties.budapest: not recorded, so screened as none; expected the status with a verified source once one is found"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.starts_with(
+            "7 facts: official 0, intergovernmental 0, secondary 0, no provenance 7; 1 treaty status not recorded;"
+        ),
         "{}",
         run.stdout
     );
