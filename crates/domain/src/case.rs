@@ -251,7 +251,8 @@ pub enum Role {
     LegalAdviser,
     /// Decides.
     Approver,
-    /// Reads everything, changes nothing.
+    /// An oversight body: reads the ledger, checkpoints and every case's proofs, never personal data; changes
+    /// nothing.
     Oversight,
     /// Reads aggregates only.
     AuditorPublic,
@@ -266,6 +267,8 @@ pub enum Action {
     ReadCases,
     /// Read aggregate statistics.
     ReadAggregates,
+    /// Read the ledger: checkpoints, the leaves of any case (which never hold personal data) and their proofs.
+    ReadLedger,
     /// Act on a case with `event`.
     Act(Event),
 }
@@ -303,7 +306,9 @@ impl Role {
         use Role as R;
         match action {
             Action::ReadAggregates => true,
-            Action::ReadCases => self != R::AuditorPublic,
+            // Personal data is for the people who handle cases; oversight verifies the ledger instead.
+            Action::ReadCases => !matches!(self, R::AuditorPublic | R::Oversight),
+            Action::ReadLedger => self != R::AuditorPublic,
             Action::Intake => self == R::IntakeOfficer,
             Action::Act(event) => match event {
                 Event::Screened => self == R::IntakeOfficer,

@@ -22,8 +22,8 @@ use crate::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "rightsgate", description = "Human-rights screening of cross-border e-evidence requests"),
-    paths(health, evaluate, submit, cases, case, act, checkpoint),
-    components(schemas(Submitted, CaseList, CaseSummary, CaseDetail, TimelineItem, Proof, ActionBody, SecondApprover, ActionDone, CheckpointBody, Health, ProblemDoc)),
+    paths(health, evaluate, submit, cases, case, case_ledger, act, checkpoint),
+    components(schemas(Submitted, CaseList, CaseSummary, CaseDetail, TimelineItem, Proof, CaseLedger, LedgerEvent, ActionBody, SecondApprover, ActionDone, CheckpointBody, Health, ProblemDoc)),
     modifiers(&Security)
 )]
 struct ApiDoc;
@@ -361,6 +361,56 @@ pub(crate) async fn case(
     }))
 }
 
+/// One ledger leaf of a case with its inclusion proof.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LedgerEvent {
+    pub(crate) leaf_index: u64,
+    /// The leaf as stored (canonical JSON of non-personal metadata; see docs/reports.md).
+    #[schema(value_type = Object)]
+    pub(crate) leaf: serde_json::Value,
+    pub(crate) proof: Proof,
+}
+
+/// What an oversight body sees of a case: its ledger leaves and their proofs against one checkpoint, never the
+/// request or anything personal.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CaseLedger {
+    pub(crate) case: String,
+    pub(crate) checkpoint: CheckpointBody,
+    pub(crate) events: Vec<LedgerEvent>,
+}
+
+/// A case's ledger leaves with an inclusion proof of each against the current checkpoint (oversight and staff).
+#[utoipa::path(get, path = "/api/v1/ledger/cases/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = CaseLedger), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)),
+    security(("token" = []), ("session" = [])))]
+pub(crate) async fn case_ledger(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<CaseLedger>, AppError> {
+    user.require(Action::ReadLedger, "read the ledger")?;
+    Ok(Json(ledger_of_case(&state, &id).await?))
+}
+
+/// The one implementation of the oversight view of a case, for the API and the desk's oversight page.
+pub(crate) async fn ledger_of_case(state: &AppState, id: &str) -> Result<CaseLedger, AppError> {
+    let indices = state.0.store.case_leaves(id).await?;
+    let checkpoint = current_checkpoint(state).await?;
+    let mut events = Vec::with_capacity(indices.len());
+    for index in indices {
+        let bytes = state.0.store.leaf(index).await?;
+        let leaf = serde_json::from_slice(&bytes)
+            .map_err(|e| AppError::Internal(format!("ledger leaf {index} is not JSON: {e}")))?;
+        events.push(LedgerEvent {
+            leaf_index: index,
+            leaf,
+            proof: proof(state, index, checkpoint.size).await?,
+        });
+    }
+    Ok(CaseLedger { case: id.to_owned(), checkpoint, events })
+}
+
 /// The second approver of a four-eyes decision, confirming with their own password.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -429,13 +479,13 @@ pub(crate) async fn act(
 
 #[derive(Serialize, ToSchema)]
 pub(crate) struct CheckpointBody {
-    origin: String,
-    size: u64,
+    pub(crate) origin: String,
+    pub(crate) size: u64,
     /// Base64 root hash, as in the checkpoint note.
-    root: String,
+    pub(crate) root: String,
     /// The checkpoint as a C2SP signed note (the unsigned body when the server has no signing key).
-    note: String,
-    signed: bool,
+    pub(crate) note: String,
+    pub(crate) signed: bool,
 }
 
 /// The ledger's current checkpoint (public: it holds only a size and a root hash).
@@ -446,7 +496,7 @@ pub(crate) async fn checkpoint(
     Ok(Json(current_checkpoint(&state).await?))
 }
 
-async fn current_checkpoint(state: &AppState) -> Result<CheckpointBody, AppError> {
+pub(crate) async fn current_checkpoint(state: &AppState) -> Result<CheckpointBody, AppError> {
     use base64::Engine as _;
     let store = &state.0.store;
     let size = store.tree_size().await?;

@@ -154,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}", get(api::case))
         .route("/cases/{id}/actions", post(api::act))
         .route("/checkpoint", get(api::checkpoint))
+        .route("/ledger/cases/{id}", get(api::case_ledger))
         .fallback(api::not_found);
     Router::new()
         .nest("/api/v1", api)
@@ -169,6 +170,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/act", post(pages::act))
         .route("/cases/{id}/decide", post(pages::act))
         .route("/cases/{id}/execute", post(pages::act))
+        .route("/oversight", get(pages::oversight))
         .route("/transparency", get(pages::transparency))
         .route("/transparency.json", get(public::json))
         .fallback(pages::not_found)

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -29,6 +29,7 @@ pub(crate) fn templates() -> minijinja::Environment<'static> {
         ("intake.html", include_str!("../templates/intake.html")),
         ("case.html", include_str!("../templates/case.html")),
         ("transparency.html", include_str!("../templates/transparency.html")),
+        ("oversight.html", include_str!("../templates/oversight.html")),
     ] {
         if let Err(e) = env.add_template(name, text) {
             tracing::error!(template = name, error = %e, "template does not compile");
@@ -88,6 +89,7 @@ fn user_ctx(p: &Principal) -> Value {
         "role": p.role.as_str(),
         "csrf": p.csrf(),
         "reads_cases": p.role.may(Action::ReadCases),
+        "reads_ledger": p.role.may(Action::ReadLedger),
         "intake": p.role.may(Action::Intake),
     })
 }
@@ -137,11 +139,13 @@ pub(crate) async fn not_found() -> PageError {
     PageError(AppError::not_found())
 }
 
-/// `GET /`: the queue, the public page for public auditors, or the sign-in page.
+/// `GET /`: the queue, the oversight page for oversight bodies, the public page for public auditors, or the
+/// sign-in page.
 pub(crate) async fn home(user: MaybeUser) -> Redirect {
     match user.0 {
         None => Redirect::to("/login"),
         Some(p) if p.role.may(Action::ReadCases) => Redirect::to("/queue"),
+        Some(p) if p.role.may(Action::ReadLedger) => Redirect::to("/oversight"),
         Some(_) => Redirect::to("/transparency"),
     }
 }
@@ -699,6 +703,57 @@ async fn action_from_form(
         }
         _ => Ok(ActionRequest::plain(action)),
     }
+}
+
+/// `GET /oversight[?case=ID]`: the ledger's current checkpoint and, for a case id, its ledger leaves with an
+/// inclusion proof of each: what an oversight body verifies, with no personal data on the page.
+pub(crate) async fn oversight(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    RawQuery(query): RawQuery,
+) -> PageResult {
+    let Some(user) = user.0 else { return Ok(to_login()) };
+    user.require(Action::ReadLedger, "read the ledger")?;
+    let checkpoint = crate::api::current_checkpoint(&state).await?;
+    let case = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "case")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    let (found, missing) = match case {
+        None => (None, None),
+        Some(id) => match crate::api::ledger_of_case(&state, &id).await {
+            Ok(ledger) => (Some(ledger), None),
+            Err(e) if e.status() == StatusCode::NOT_FOUND => (None, Some(id)),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let events: Vec<Value> = found
+        .as_ref()
+        .map(|l| {
+            l.events
+                .iter()
+                .map(|e| {
+                    json!({
+                        "index": e.leaf_index,
+                        "leaf": serde_json::to_string(&e.leaf).unwrap_or_default(),
+                        "leaf_hash": e.proof.leaf_hash,
+                        "hashes": e.proof.hashes,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    render(
+        &state,
+        "oversight.html",
+        json!({
+            "user": user_ctx(&user),
+            "checkpoint": { "origin": checkpoint.origin, "size": checkpoint.size, "root": checkpoint.root, "note": checkpoint.note, "signed": checkpoint.signed },
+            "case": found.as_ref().map(|l| l.case.clone()),
+            "missing": missing,
+            "events": events,
+        }),
+    )
 }
 
 /// `GET /transparency`: public. The report comes from `public`'s cache and is never recomputed per request.

@@ -757,6 +757,28 @@ macro_rules! case_queries {
             Ok(CaseView { summary, request, decision, timeline })
         }
 
+        pub(crate) async fn leaf_indices(conn: &mut $conn, id: &str) -> Result<Vec<u64>, StoreError> {
+            let rows = QueryBuilder::<$db>::new(
+                "SELECT e.leaf_index FROM cases c LEFT JOIN case_events e ON e.case_id = c.id WHERE c.id = ",
+            )
+            .push_bind(id.to_owned())
+            .push(" ORDER BY e.seq")
+            .build()
+            .fetch_all(&mut *conn)
+            .await?;
+            if rows.is_empty() {
+                return Err(StoreError::NotFound);
+            }
+            let mut indices = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let index: Option<i64> = r.try_get(0)?;
+                if let Some(index) = index {
+                    indices.push(non_negative(index, "case_events.leaf_index")?);
+                }
+            }
+            Ok(indices)
+        }
+
         pub(crate) async fn purge(conn: &mut $conn, before: OffsetDateTime, now: OffsetDateTime) -> Result<u64, StoreError> {
             QueryBuilder::<$db>::new("UPDATE case_events SET detail = NULL WHERE case_id IN (SELECT id FROM cases WHERE state = 'closed' AND closed_at < ")
                 .push_bind(unix(before))
@@ -1023,6 +1045,20 @@ impl Store {
             Backend::Sqlite(pool) => sqlite::view(&mut *pool.acquire().await?, sealer, id).await,
             Backend::Postgres(pool) => {
                 postgres::view(&mut *pool.acquire().await?, sealer, id).await
+            }
+        }
+    }
+
+    /// The ledger leaves that record a case's events, in event order: what an oversight body may see of a case
+    /// (leaves hold no personal data), without opening its sealed request.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is no such case, or a database error.
+    pub async fn case_leaves(&self, id: &str) -> Result<Vec<u64>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => sqlite::leaf_indices(&mut *pool.acquire().await?, id).await,
+            Backend::Postgres(pool) => {
+                postgres::leaf_indices(&mut *pool.acquire().await?, id).await
             }
         }
     }

@@ -87,7 +87,10 @@ fn roles_separate_duties() {
     assert!(Role::Approver.may(Action::Act(Event::Decided(Resolution::Approved))));
     assert!(!Role::Reviewer.may(Action::Act(Event::Decided(Resolution::Approved))));
     assert!(!Role::Oversight.may(Action::Act(Event::ReviewStarted)));
-    assert!(Role::Oversight.may(Action::ReadCases));
+    assert!(!Role::Oversight.may(Action::ReadCases));
+    assert!(Role::Oversight.may(Action::ReadLedger));
+    assert!(Role::Reviewer.may(Action::ReadLedger));
+    assert!(!Role::AuditorPublic.may(Action::ReadLedger));
     assert!(!Role::AuditorPublic.may(Action::ReadCases));
     assert!(Role::AuditorPublic.may(Action::ReadAggregates));
     assert!(Role::IntakeOfficer.may(Action::Intake) && !Role::Approver.may(Action::Intake));

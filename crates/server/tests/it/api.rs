@@ -20,7 +20,14 @@ async fn route_role_table() {
     let h = Harness::new().await;
     let case = h.submit("001-fraud-approve.json", "RR-1").await;
     const ALL: &[Role] = Role::ALL;
-    let readers: Vec<Role> = ALL.iter().copied().filter(|r| *r != Role::AuditorPublic).collect();
+    // Case handlers read cases (personal data); oversight reads the ledger of every case instead.
+    let readers: Vec<Role> = ALL
+        .iter()
+        .copied()
+        .filter(|r| !matches!(r, Role::AuditorPublic | Role::Oversight))
+        .collect();
+    let ledger_readers: Vec<Role> =
+        ALL.iter().copied().filter(|r| *r != Role::AuditorPublic).collect();
     let everyone: Vec<Option<Role>> =
         std::iter::once(None).chain(ALL.iter().copied().map(Some)).collect();
     let eval_body = request("001-fraud-approve.json", "RR-EVAL");
@@ -36,6 +43,7 @@ async fn route_role_table() {
         ("POST", "/api/v1/evaluate".into(), Some(eval_body.clone()), readers.clone(), false),
         ("GET", "/api/v1/cases".into(), None, readers.clone(), false),
         ("GET", format!("/api/v1/cases/{case}"), None, readers.clone(), false),
+        ("GET", format!("/api/v1/ledger/cases/{case}"), None, ledger_readers.clone(), false),
         (
             "POST",
             format!("/api/v1/cases/{case}/actions"),
@@ -82,6 +90,7 @@ async fn route_role_table() {
         ("/queue".into(), readers.clone(), false),
         ("/intake".into(), vec![Role::IntakeOfficer], false),
         (format!("/cases/{case}"), readers.clone(), false),
+        ("/oversight".into(), ledger_readers.clone(), false),
         ("/transparency".into(), ALL.to_vec(), true),
         ("/transparency.json".into(), ALL.to_vec(), true),
         ("/login".into(), ALL.to_vec(), true),
@@ -352,8 +361,7 @@ async fn case_flow_with_proofs_and_four_eyes() {
         .await;
     assert_eq!((status, &again["already_stored"]), (200, &json!(true)));
 
-    let (status, list) =
-        h.json("GET", "/api/v1/cases?open=true", Some(Role::Oversight), None).await;
+    let (status, list) = h.json("GET", "/api/v1/cases?open=true", Some(Role::Reviewer), None).await;
     assert_eq!(status, 200);
     assert_eq!(list["cases"].as_array().unwrap().len(), 1);
 

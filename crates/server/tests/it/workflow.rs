@@ -62,14 +62,14 @@ async fn disclosure_within_the_grant_and_preservation_renewal() {
     assert_eq!(status, 422);
     assert!(page.contains("tick only the listed categories"), "{page}");
     let (_, case) =
-        h.json("GET", &format!("/api/v1/cases/{fraud}"), Some(Role::Oversight), None).await;
+        h.json("GET", &format!("/api/v1/cases/{fraud}"), Some(Role::Reviewer), None).await;
     let first = &case["decision"]["granted"][0];
     let (from, to) = (first["from"].as_str().unwrap_or(""), first["to"].as_str().unwrap_or(""));
     let fields = [("action", "execute"), ("disclosed", "0"), ("from_0", from), ("to_0", to)];
     let (status, page) = page_post(h, Role::Approver, &uri, &fields).await;
     assert_eq!(status, 303, "{page}");
     let (_, case) =
-        h.json("GET", &format!("/api/v1/cases/{fraud}"), Some(Role::Oversight), None).await;
+        h.json("GET", &format!("/api/v1/cases/{fraud}"), Some(Role::Reviewer), None).await;
     assert_eq!(case["summary"]["state"], "executed");
     let executed = case["timeline"].as_array().unwrap().last().unwrap();
     assert_eq!(executed["detail"]["disclosed"].as_array().unwrap().len(), 1, "{executed}");
@@ -93,10 +93,103 @@ async fn disclosure_within_the_grant_and_preservation_renewal() {
     assert_eq!(status, 403, "only approvers renew: {body}");
     assert_eq!(act(&kept, json!({"action": "renew_preservation"})).await.0, 200);
     let (_, case) =
-        h.json("GET", &format!("/api/v1/cases/{kept}"), Some(Role::Oversight), None).await;
+        h.json("GET", &format!("/api/v1/cases/{kept}"), Some(Role::Reviewer), None).await;
     let last = case["timeline"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["event"], "preservation_renewed");
     assert!(case["summary"]["preservation_expires_at"].as_str().unwrap() >= expires.as_str());
     let (status, body) = act(&fraud, json!({"action": "renew_preservation"})).await;
     assert_eq!((status, body["errors"][0]["pointer"].as_str()), (422, Some("/action")), "{body}");
+}
+
+/// Issue 13's oversight role: an oversight account reads the ledger leaves of any case with proofs that verify
+/// against the checkpoint, never the request or anything personal, and cannot read or act on cases.
+#[tokio::test]
+async fn oversight_sees_every_cases_proofs_and_never_personal_data() {
+    use base64::Engine as _;
+    let h = Harness::new().await;
+    let id = h.submit("001-fraud-approve.json", "OV-SECRET-REF").await;
+    let (status, _) = h
+        .json(
+            "POST",
+            &format!("/api/v1/cases/{id}/actions"),
+            Some(Role::Approver),
+            Some(&json!({"action": "start_review"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    for uri in [format!("/api/v1/cases/{id}"), "/api/v1/cases".to_owned()] {
+        let (status, body) = h.json("GET", &uri, Some(Role::Oversight), None).await;
+        assert_eq!(status, 403, "{uri}: {body}");
+    }
+    let (status, body) = h
+        .json(
+            "POST",
+            &format!("/api/v1/cases/{id}/actions"),
+            Some(Role::Oversight),
+            Some(&json!({"action": "start_review"})),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) =
+        h.json("GET", &format!("/api/v1/ledger/cases/{id}"), Some(Role::AuditorPublic), None).await;
+    assert_eq!(status, 403);
+    let (status, _) =
+        h.json("GET", "/api/v1/ledger/cases/NO-SUCH-CASE", Some(Role::Oversight), None).await;
+    assert_eq!(status, 404);
+
+    let (status, view) =
+        h.json("GET", &format!("/api/v1/ledger/cases/{id}"), Some(Role::Oversight), None).await;
+    assert_eq!(status, 200, "{view}");
+    let text = view.to_string();
+    for personal in [
+        "OV-SECRET-REF",
+        "payments-desk@example.org",
+        "203.0.113.17",
+        "mule accounts",
+        "Investigating judge",
+    ] {
+        assert!(!text.contains(personal), "the oversight view shows {personal:?}: {text}");
+    }
+    let events = view["events"].as_array().expect("events");
+    let names: Vec<&str> = events.iter().filter_map(|e| e["leaf"]["event"].as_str()).collect();
+    assert_eq!(names, ["received", "screened", "review_started"], "{view}");
+    let size = view["checkpoint"]["size"].as_u64().expect("a size");
+    let root = base64::engine::general_purpose::STANDARD
+        .decode(view["checkpoint"]["root"].as_str().expect("a root"))
+        .expect("base64");
+    let root = ledger::RootHash::new(size, ledger::Digest::from_slice(&root).expect("32 bytes"));
+    for e in events {
+        // The leaf as served re-encodes to the stored canonical bytes (sorted keys, no white space).
+        let leaf = serde_json::to_vec(&e["leaf"]).expect("JSON");
+        let hashes: Vec<ledger::Digest> = e["proof"]["hashes"]
+            .as_array()
+            .expect("hashes")
+            .iter()
+            .map(|x| {
+                ledger::Digest::from_slice(&hex::decode(x.as_str().expect("hex")).expect("hex"))
+                    .expect("32")
+            })
+            .collect();
+        let index = e["leaf_index"].as_u64().expect("an index");
+        root.verify_inclusion(&leaf, index, &ledger::InclusionProof::from_hashes(hashes))
+            .unwrap_or_else(|err| panic!("leaf {index} does not verify: {err}"));
+    }
+
+    // The desk: oversight lands on its page, which shows the checkpoint and the case's leaves.
+    let page = page_get(&h, Role::Oversight, &format!("/oversight?case={id}")).await;
+    assert!(page.contains(&format!("Leaves of case <code>{id}</code>")), "{page}");
+    assert!(page.contains("review_started") && !page.contains("OV-SECRET-REF"), "{page}");
+    let page = page_get(&h, Role::Oversight, "/oversight?case=NO-SUCH-CASE").await;
+    assert!(page.contains("No case with id"), "{page}");
+    let (cookie, _) = h.session(Role::Oversight).await;
+    let res = h
+        .send(
+            Request::builder().uri("/").header(header::COOKIE, cookie).body(Body::empty()).unwrap(),
+        )
+        .await;
+    assert_eq!(
+        res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()),
+        Some("/oversight")
+    );
 }
