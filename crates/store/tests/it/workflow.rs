@@ -211,6 +211,13 @@ async fn invariants(db: TestDb) {
         Some(first.as_str()),
         "flagged against the stored open case"
     );
+    // What oversight sees of a case: its leaves in event order, the same indices the timeline names, read
+    // without the sealing key.
+    let view = store.case(&sealer, &fraud).await.unwrap();
+    let from_timeline: Vec<u64> = view.timeline.iter().map(|t| t.leaf_index).collect();
+    assert!(from_timeline.len() >= 2);
+    assert_eq!(store.case_leaves(&fraud).await.unwrap(), from_timeline);
+    assert!(matches!(store.case_leaves("NO-SUCH-CASE").await, Err(store::StoreError::NotFound)));
     store.verify_ledger(None).await.unwrap();
 }
 
