@@ -54,9 +54,25 @@ pub(crate) fn key_path(key: Option<&Path>) -> anyhow::Result<PathBuf> {
 }
 
 /// Reads the sealing key.
+///
+/// Refuses while a key rotation is unfinished (`K.new` or `K.old` beside the key file `K`): a store partly
+/// resealed must not be written under either key until `rightsgate key rotate` has finished.
 pub(crate) fn read_sealer(key: Option<&Path>) -> anyhow::Result<store::Sealer> {
     let path = key_path(key)?;
-    let bytes = std::fs::read(&path).with_context(|| {
+    let (new, old) = crate::key_cli::siblings(&path);
+    if let Some(left) = [&new, &old].into_iter().find(|p| p.exists()) {
+        anyhow::bail!(
+            "a rotation of the sealing key `{}` is unfinished (`{}` exists): run `rightsgate key rotate` to finish it",
+            path.display(),
+            left.display()
+        );
+    }
+    read_key_file(&path)
+}
+
+/// Reads a 32-byte key file, with no check for a rotation in progress (for `key rotate` itself).
+pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<store::Sealer> {
+    let bytes = std::fs::read(path).with_context(|| {
         format!("reading the key file `{}` (run `rightsgate init` first)", path.display())
     })?;
     let key: [u8; store::KEY_LEN] = bytes.as_slice().try_into().map_err(|_| {

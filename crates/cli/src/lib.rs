@@ -6,6 +6,7 @@
 //! 2 invalid input (each problem on its own stderr line naming file, location and what was expected),
 //! 3 a ledger or a report that does not verify (`ledger verify`, `report verify`).
 
+mod backup_cli;
 mod bench;
 mod case_act;
 mod case_cli;
@@ -14,6 +15,7 @@ mod data_dir;
 mod evaluate;
 
 mod ingest;
+mod key_cli;
 
 mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
@@ -131,6 +133,31 @@ enum Command {
         /// Print JSON instead of Markdown.
         #[arg(long)]
         json: bool,
+    },
+    /// Write a consistent copy of the (SQLite) case store while it is in use; the sealing key is not in it.
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Put a backup in place as the (SQLite) case store, after checking that its ledger verifies.
+    Restore {
+        /// The backup file written by `rightsgate backup`.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Database URL to restore to; the data directory's store by default.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// Replace an existing store (stop every server first); it is kept beside as `.before-restore`.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The sealing key: `key rotate` reseals every case under a new key and destroys the old one.
+    Key {
+        #[command(subcommand)]
+        cmd: key_cli::KeyCommand,
     },
     // HELPER-COMMANDS (helpers add their subcommand variants here)
     /// Run the web server and case-review desk (`--demo` seeds a throwaway database and demo accounts).
@@ -259,6 +286,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Report { args, cmd } => report_cli::run(args, cmd, out),
         Command::Ledger { cmd } => ledger_cli::run(cmd, out),
         Command::Lawpack { cmd } => lawpack_cli::run(cmd, out, &mut std::io::stderr().lock()),
+        Command::Key { cmd } => key_cli::run(cmd, out),
+        Command::Backup { store, out: file } => backup_cli::backup(&store, &file, out),
+        Command::Restore { file, db, force } => {
+            backup_cli::restore(&file, db.as_deref(), force, out)
+        }
     }
 }
 

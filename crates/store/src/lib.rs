@@ -16,6 +16,7 @@ mod cases;
 mod floor;
 mod ledger;
 mod read;
+mod reseal;
 mod seal;
 mod users;
 
@@ -25,6 +26,7 @@ pub use crate::cases::{
 };
 pub use crate::floor::postgres_fresh_schema;
 pub use crate::ledger::{Consistency, Inclusion, Tampered, VerifyReport};
+pub use crate::reseal::ResealReport;
 pub use crate::seal::{Sealer, KEY_LEN};
 pub use crate::users::{
     api_token_id, check_name, Account, ApiToken, Authenticated, ConfirmError, NewSession,

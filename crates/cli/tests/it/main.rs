@@ -1,11 +1,13 @@
 //! Integration tests of the `rightsgate` binary: direct calls where the logic is a library function, `assert_cmd` for exit codes.
 
+mod backup;
 mod case;
 mod crash;
 mod evaluate;
 mod lawpack;
 mod ledger;
 mod report;
+mod rotate;
 mod scale_out;
 mod tidy;
 mod user;

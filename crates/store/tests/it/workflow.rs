@@ -219,6 +219,61 @@ async fn invariants(db: TestDb) {
     assert_eq!(store.case_leaves(&fraud).await.unwrap(), from_timeline);
     assert!(matches!(store.case_leaves("NO-SUCH-CASE").await, Err(store::StoreError::NotFound)));
     store.verify_ledger(None).await.unwrap();
+
+    // Key rotation (issue 14): every case, with its events' sealed details, opens with the new key and no
+    // longer with the old one, and duplicate detection keeps working under the new key.
+    let (before_rotation, _) = new_id(
+        &take_in(
+            &store,
+            &sealer,
+            &[screen(&ctx, request("001-fraud-approve.json", "ROT-1", None))],
+        )
+        .await[0],
+    );
+    let all = store.cases(&Filter { limit: Some(1000), ..Filter::default() }).await.unwrap();
+    let mut views = Vec::new();
+    for case in &all {
+        views.push(store.case(&sealer, &case.id).await.unwrap());
+    }
+    assert!(
+        views.iter().any(|v| v.timeline.iter().any(|t| t.detail.is_some())),
+        "some event has a sealed detail"
+    );
+    let rotated = Sealer::new(&[9; 32]);
+    let first = store.reseal(&sealer, &rotated, 2, |_| {}).await.unwrap();
+    assert_eq!((first.cases, first.resealed), (all.len() as u64, all.len() as u64));
+    assert!(first.details > 0 && first.identifier_keys > 0, "{first:?}");
+    let second = store.reseal(&sealer, &rotated, 2, |_| {}).await.unwrap();
+    assert_eq!(
+        (second.resealed, second.already),
+        (0, all.len() as u64),
+        "a second pass finds nothing to do"
+    );
+    for view in &views {
+        let id = &view.summary.id;
+        assert_eq!(
+            &store.case(&rotated, id).await.unwrap(),
+            view,
+            "{id} reads the same under the new key"
+        );
+        assert!(
+            matches!(store.case(&sealer, id).await, Err(StoreError::Crypto(_))),
+            "{id} opens with the old key"
+        );
+    }
+    let after = take_in(
+        &store,
+        &rotated,
+        &[screen(&ctx, request("001-fraud-approve.json", "ROT-2", None))],
+    )
+    .await;
+    let (_, duplicate_of) = new_id(&after[0]);
+    assert!(
+        duplicate_of.is_some(),
+        "an open case sharing identifiers is still found after rotation"
+    );
+    assert!(store.case(&rotated, &before_rotation).await.is_ok());
+    store.verify_ledger(None).await.unwrap();
 }
 
 #[tokio::test]
