@@ -22,6 +22,7 @@ mod ledger_cli;
 mod report_cli;
 mod serve_cli;
 mod user_cli;
+mod witness_cli;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -158,6 +159,11 @@ enum Command {
         #[command(subcommand)]
         cmd: ledger_cli::LedgerCommand,
     },
+    /// An oversight body's witness: cosign a log's checkpoints after checking they are consistent.
+    Witness {
+        #[command(subcommand)]
+        cmd: witness_cli::WitnessCommand,
+    },
     /// Check, show and compare law packs.
     Lawpack {
         #[command(subcommand)]
@@ -258,6 +264,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::User { cmd } => user_cli::run(cmd, out),
         Command::Report { args, cmd } => report_cli::run(args, cmd, out),
         Command::Ledger { cmd } => ledger_cli::run(cmd, out),
+        Command::Witness { cmd } => witness_cli::run(cmd, out),
         Command::Lawpack { cmd } => lawpack_cli::run(cmd, out, &mut std::io::stderr().lock()),
     }
 }

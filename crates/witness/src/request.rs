@@ -47,9 +47,8 @@ impl AddCheckpoint {
             if hashes.len() == MAX_PROOF_LINES {
                 return Err(malformed("more than 63 consistency proof lines"));
             }
-            let bytes = B64.decode(line).map_err(|_| malformed("proof line is not base64"))?;
-            let hash = Digest::from_slice(&bytes)
-                .ok_or_else(|| malformed("proof line is not a 32-byte hash"))?;
+            let hash = parse_proof_line(line)
+                .ok_or_else(|| malformed("proof line is not a base64 32-byte hash"))?;
             hashes.push(hash);
         }
         if rest.is_empty() {
@@ -70,6 +69,12 @@ impl AddCheckpoint {
         out.push_str(&self.note);
         out
     }
+}
+
+/// Reads one consistency proof line: the base64 of a 32-byte hash.
+#[must_use]
+pub fn parse_proof_line(line: &str) -> Option<Digest> {
+    B64.decode(line).ok().and_then(|bytes| Digest::from_slice(&bytes))
 }
 
 /// Reads a tree size: ASCII decimal, no sign, no leading zeros (except `0` itself).

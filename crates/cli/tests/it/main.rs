@@ -9,3 +9,4 @@ mod report;
 mod scale_out;
 mod tidy;
 mod user;
+mod witness;
