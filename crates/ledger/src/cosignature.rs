@@ -2,8 +2,8 @@
 //! keys, and verification of a checkpoint carrying the log's signature and a quorum of cosignatures.
 //!
 //! A cosignature is a signed-note signature line `— <witness name> <base64(key ID || timestamp || signature)>`:
-//! - the key ID is SHA-256(name || 0x0A || 0x04 || public key)[:4], where 0x04 marks a timestamped Ed25519
-//!   cosignature, so a witness key never verifies as (or collides with) an ordinary note key;
+//! - the key ID is the first 4 bytes of SHA-256(name || 0x0A || 0x04 || public key), where 0x04 marks a
+//!   timestamped Ed25519 cosignature, so a witness key never verifies as (or collides with) an ordinary note key;
 //! - the timestamp is the POSIX time of cosigning, 8 bytes big-endian, at most 2^63 − 1;
 //! - the signature is Ed25519 over `cosignature/v1\ntime <timestamp>\n<checkpoint body>`.
 //!

@@ -280,7 +280,8 @@ fn key_hash(name: &str, key: &VerifyingKey) -> [u8; 4] {
     key_id(name, ALG_ED25519, key)
 }
 
-/// The key ID of the signed-note spec: SHA-256(key name || 0x0A || signature type || public key)[:4].
+/// The key ID of the signed-note spec: the first 4 bytes of
+/// SHA-256(key name || 0x0A || signature type || public key).
 pub(crate) fn key_id(name: &str, signature_type: u8, key: &VerifyingKey) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());

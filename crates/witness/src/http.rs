@@ -9,8 +9,8 @@ use axum::Router;
 
 use crate::{AddError, Refusal, Witness};
 
-/// The largest request body accepted: 63 proof lines and a checkpoint with many signatures fit easily.
-pub const MAX_BODY: usize = 64 * 1024;
+/// The largest request body accepted: 63 proof lines and a checkpoint with 16 post-quantum signatures fit.
+pub const MAX_BODY: usize = 128 * 1024;
 
 /// Reads the current POSIX time in seconds; the caller owns the clock.
 pub type Clock = fn() -> u64;
