@@ -51,8 +51,8 @@ pub struct Cosigned {
 /// Why a witness refuses to cosign, each with the HTTP status c2sp.org/tlog-witness assigns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    /// The request body or the checkpoint is malformed (400).
-    #[error("malformed request: {0}")]
+    /// The request body or the checkpoint is malformed (400); the message says where.
+    #[error("{0}")]
     Malformed(String),
     /// The checkpoint's origin is not a log this witness watches (404).
     #[error("unknown log `{0}`")]
@@ -136,7 +136,7 @@ impl Logs {
 /// [`Refusal::Malformed`], [`Refusal::UnknownLog`], [`Refusal::Signature`] or [`Refusal::OldTooLarge`].
 pub fn verify_signed(logs: &Logs, request: AddCheckpoint) -> Result<Signed, Refusal> {
     let unverified = Checkpoint::from_note_unverified(&request.note)
-        .map_err(|e| Refusal::Malformed(format!("checkpoint: {e}")))?;
+        .map_err(|e| Refusal::Malformed(e.to_string()))?;
     let origin = unverified.origin();
     let keys = logs.keys(origin);
     if keys.is_empty() {
@@ -149,7 +149,7 @@ pub fn verify_signed(logs: &Logs, request: AddCheckpoint) -> Result<Signed, Refu
             Err(NoteError::Unsigned(_)) => {}
             Err(NoteError::BadSignature(_)) => return Err(Refusal::Signature(origin.to_owned())),
             Err(NoteError::Malformed(m)) => {
-                return Err(Refusal::Malformed(format!("checkpoint: {m}")))
+                return Err(Refusal::Malformed(format!("malformed checkpoint note: {m}")))
             }
         }
     }
@@ -159,7 +159,9 @@ pub fn verify_signed(logs: &Logs, request: AddCheckpoint) -> Result<Signed, Refu
         return Err(Refusal::OldTooLarge { old: request.old, size });
     }
     if i64::try_from(size).is_err() {
-        return Err(Refusal::Malformed("tree size is above 2^63 - 1".to_owned()));
+        return Err(Refusal::Malformed(
+            "malformed checkpoint: tree size is above 2^63 - 1".to_owned(),
+        ));
     }
     Ok(Signed { checkpoint: unverified, request, body })
 }
@@ -198,7 +200,7 @@ pub fn cosign(
     let timestamp = previous.map_or(now, |p| p.timestamp.max(now));
     let lines = cosigner
         .cosign(&signed.body, timestamp)
-        .map_err(|e| Refusal::Malformed(format!("cosigning: {e}")))?;
+        .map_err(|e| Refusal::Malformed(format!("cannot cosign: {e}")))?;
     let mut note = signed.request.note.clone();
     note.push_str(&lines);
     Ok(Cosigned {

@@ -92,6 +92,7 @@ impl Witness {
             if refusal.is_evidence() {
                 let request = signed.request.to_body();
                 let reason = refusal.to_string();
+                tracing::warn!(%origin, %reason, "refused a checkpoint signed by the log: kept as evidence");
                 if let Err(e) = state
                     .keep_evidence(
                         origin,

@@ -87,5 +87,5 @@ pub(crate) fn parse_size(s: &str) -> Option<u64> {
 }
 
 fn malformed(what: &'static str) -> Refusal {
-    Refusal::Malformed(what.to_owned())
+    Refusal::Malformed(format!("malformed request: {what}"))
 }

@@ -200,3 +200,23 @@ fn request_bodies_round_trip() {
     );
     assert_eq!(AddCheckpoint::parse(many.as_bytes()).unwrap().proof.hashes().len(), 63);
 }
+
+#[test]
+fn log_flags_name_what_is_wrong() {
+    let vkey = Log::honest(0).signer.verifier().to_string();
+    let mut logs = witness::Logs::new();
+    logs.add_flag(&format!("{ORIGIN}={vkey}")).unwrap();
+    logs.add_flag(&format!("{ORIGIN}={vkey}")).unwrap();
+    assert_eq!(logs.keys(ORIGIN).len(), 1, "the same key twice is one key");
+    assert_eq!(logs.origins().collect::<Vec<_>>(), [ORIGIN]);
+    for (value, expect) in [
+        ("no-equals".to_owned(), "expected `ORIGIN=VKEY`"),
+        (format!("={vkey}"), "origin must be a non-empty line"),
+        (format!("{ORIGIN}=garbage"), "malformed key string"),
+        (format!("{ORIGIN}={}", cosigner().verifier()), "unsupported key algorithm"),
+    ] {
+        let err = logs.add_flag(&value).unwrap_err();
+        assert!(err.contains(expect) && err.contains(&format!("`{value}`")), "{value}: {err}");
+    }
+    assert!(logs.keys("other.example/log").is_empty());
+}
