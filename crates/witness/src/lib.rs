@@ -10,6 +10,11 @@
 //! Invariant: a cosignature is returned only after the checkpoint it signs is committed as the log's state,
 //! and the state only ever moves to a checkpoint proved consistent with it; so the witness never cosigns two
 //! inconsistent checkpoints of one log, whenever it crashes.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+)]
+#![warn(missing_docs)]
 
 pub mod check;
 mod http;
