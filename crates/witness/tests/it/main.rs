@@ -4,6 +4,7 @@
 mod check;
 mod durable;
 mod http;
+mod props;
 
 use ledger::{Checkpoint, ConsistencyProof, Cosigner, MemoryTree, NoteSigner};
 use witness::AddCheckpoint;
