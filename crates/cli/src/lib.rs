@@ -24,6 +24,7 @@ mod ledger_cli;
 mod report_cli;
 mod serve_cli;
 mod user_cli;
+mod witness_cli;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -185,6 +186,11 @@ enum Command {
         #[command(subcommand)]
         cmd: ledger_cli::LedgerCommand,
     },
+    /// An oversight body's witness: cosign a log's checkpoints after checking they are consistent.
+    Witness {
+        #[command(subcommand)]
+        cmd: witness_cli::WitnessCommand,
+    },
     /// Check, show and compare law packs.
     Lawpack {
         #[command(subcommand)]
@@ -285,6 +291,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::User { cmd } => user_cli::run(cmd, out),
         Command::Report { args, cmd } => report_cli::run(args, cmd, out),
         Command::Ledger { cmd } => ledger_cli::run(cmd, out),
+        Command::Witness { cmd } => witness_cli::run(cmd, out),
         Command::Lawpack { cmd } => lawpack_cli::run(cmd, out, &mut std::io::stderr().lock()),
         Command::Key { cmd } => key_cli::run(cmd, out),
         Command::Backup { store, out: file } => backup_cli::backup(&store, &file, out),

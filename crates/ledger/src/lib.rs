@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod hash;
 pub mod note;
 pub mod plan;
@@ -15,8 +16,12 @@ pub mod proof;
 pub mod tree;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
+pub use cosignature::{
+    verify_cosigned, verify_quorum, CosignatureError, CosignatureVerifier, CosignedNote, Cosigner,
+    VerifiedCosignature,
+};
 pub use hash::{empty_root, leaf_hash, node_hash, Digest, RootHash, DIGEST_LEN};
-pub use note::{KeyError, NoteError, NoteSigner, VerifierKey};
+pub use note::{open_note, KeyError, NoteError, NoteSignature, NoteSigner, VerifierKey};
 pub use plan::{
     indices_for_consistency, indices_for_inclusion, indices_for_root, root_from_nodes, NodeId,
     PlanError, ProofPlan,

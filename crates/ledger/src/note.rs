@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 /// The signature-type byte for Ed25519 in the signed-note spec.
 const ALG_ED25519: u8 = 0x01;
 /// The prefix of every signature line.
-const SIG_PREFIX: &str = "\u{2014} ";
+pub(crate) const SIG_PREFIX: &str = "\u{2014} ";
 /// At most this many signature lines are read, to bound work on hostile input.
 const MAX_SIGNATURES: usize = 100;
 
@@ -277,20 +277,26 @@ pub fn open_note(note: &str) -> Result<(&str, Vec<NoteSignature>), NoteError> {
 }
 
 fn key_hash(name: &str, key: &VerifyingKey) -> [u8; 4] {
+    key_id(name, ALG_ED25519, key)
+}
+
+/// The key ID of the signed-note spec: the first 4 bytes of
+/// SHA-256(key name || 0x0A || signature type || public key).
+pub(crate) fn key_id(name: &str, signature_type: u8, key: &VerifyingKey) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
-    h.update([b'\n', ALG_ED25519]);
+    h.update([b'\n', signature_type]);
     h.update(key.as_bytes());
     let d = h.finalize();
     d.first_chunk::<4>().copied().unwrap_or_default()
 }
 
-fn hex4(b: [u8; 4]) -> String {
+pub(crate) fn hex4(b: [u8; 4]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Splits `<name>+<hex hash>+<base64>` and decodes the hash and the key bytes.
-fn split_key(s: &str) -> Result<(&str, [u8; 4], Vec<u8>), KeyError> {
+pub(crate) fn split_key(s: &str) -> Result<(&str, [u8; 4], Vec<u8>), KeyError> {
     // The base64 key itself may contain `+`, so split off only the name and the hash.
     let mut parts = s.splitn(3, '+');
     let (Some(name), Some(hash), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
@@ -305,14 +311,14 @@ fn split_key(s: &str) -> Result<(&str, [u8; 4], Vec<u8>), KeyError> {
     Ok((name, n.to_be_bytes(), raw))
 }
 
-fn check_name(name: &str) -> Result<(), KeyError> {
+pub(crate) fn check_name(name: &str) -> Result<(), KeyError> {
     if name.is_empty() || name.contains('+') || name.chars().any(char::is_whitespace) {
         return Err(KeyError::Name(name.to_owned()));
     }
     Ok(())
 }
 
-fn check_text(text: &str) -> Result<(), NoteError> {
+pub(crate) fn check_text(text: &str) -> Result<(), NoteError> {
     if !text.ends_with('\n') {
         return Err(NoteError::Malformed("note text must end in a newline"));
     }

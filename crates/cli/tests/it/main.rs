@@ -11,3 +11,4 @@ mod rotate;
 mod scale_out;
 mod tidy;
 mod user;
+mod witness;

@@ -1,6 +1,7 @@
 //! The ledger's one integration test binary: known-answer vectors, sweeps, properties, checkpoints.
 
 mod checkpoint;
+mod cosignature;
 mod kat;
 mod props;
 mod reference;
