@@ -11,6 +11,7 @@
 //! - [`report`]: the `rightsgate/report/v1` object, its CSV and HTML renderings, and its verification.
 
 pub mod cases;
+pub mod cosign;
 pub mod demo;
 pub mod gen;
 pub mod inputs;

@@ -13,6 +13,7 @@ use sqlx::sqlite::{
 };
 
 mod cases;
+mod cosigned;
 mod floor;
 mod ledger;
 mod read;

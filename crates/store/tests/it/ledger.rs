@@ -415,3 +415,34 @@ async fn postgres_verify_names_the_first_altered_row() {
 async fn unsupported_urls_are_rejected() {
     assert!(matches!(store::Store::connect("mysql://x").await, Err(StoreError::UnsupportedUrl(_))));
 }
+
+/// Co-signed checkpoints: kept by size, replaced when more cosignatures arrive, never beyond the ledger.
+async fn cosigned_checkpoints(db: TestDb) {
+    let store = db.store().await;
+    let now = time::OffsetDateTime::now_utc();
+    assert_eq!(store.latest_cosigned_checkpoint().await.unwrap(), None);
+    store.append_leaves(&[b"a".to_vec(), b"b".to_vec()]).await.unwrap();
+    assert!(matches!(
+        store.save_cosigned_checkpoint(3, "note", now).await,
+        Err(store::StoreError::Invalid { .. })
+    ));
+    store.save_cosigned_checkpoint(1, "one", now).await.unwrap();
+    store.save_cosigned_checkpoint(2, "two", now).await.unwrap();
+    store.save_cosigned_checkpoint(2, "two, cosigned again", now).await.unwrap();
+    assert_eq!(
+        store.latest_cosigned_checkpoint().await.unwrap(),
+        Some((2, "two, cosigned again".into()))
+    );
+}
+
+#[tokio::test]
+async fn cosigned_checkpoints_on_sqlite() {
+    cosigned_checkpoints(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn cosigned_checkpoints_on_postgres() {
+    if let Some(db) = db::postgres("cosigned").await {
+        cosigned_checkpoints(db).await;
+    }
+}
