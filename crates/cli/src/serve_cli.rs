@@ -34,6 +34,46 @@ pub(crate) struct ServeArgs {
     /// Throttle sign-ins by the last `X-Forwarded-For` entry (set this behind a reverse proxy that appends it).
     #[arg(long)]
     trust_forwarded_for: bool,
+    /// A witness to offer checkpoints to: `VKEY=URL`, its cosignature verifier key and its `add-checkpoint` URL
+    /// (repeat for each witness).
+    #[arg(long = "witness", value_name = "VKEY=URL")]
+    witnesses: Vec<String>,
+    /// How many witnesses must cosign before a checkpoint is published at /ledger/checkpoint (default: all).
+    #[arg(long)]
+    quorum: Option<usize>,
+    /// Seconds between offers of a grown ledger to the witnesses.
+    #[arg(long, default_value_t = 30)]
+    cosign_every: u64,
+}
+
+/// Reads `--witness VKEY=URL` values into a policy.
+pub(crate) fn witness_policy(
+    values: &[String],
+    quorum: Option<usize>,
+) -> Result<app::cosign::Policy, String> {
+    let mut witnesses = Vec::new();
+    for value in values {
+        let (vkey, url) =
+            value.split_once('=').ok_or_else(|| format!("--witness: `{value}` is not VKEY=URL"))?;
+        let verifier = vkey
+            .parse::<ledger::CosignatureVerifier>()
+            .map_err(|e| format!("--witness: `{vkey}` is not a cosignature verifier key: {e}"))?;
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!(
+                "--witness: `{url}` is not an http(s) URL of the witness's add-checkpoint endpoint"
+            ));
+        }
+        witnesses
+            .push(app::cosign::Witness { verifier, link: app::cosign::Link::Http(url.to_owned()) });
+    }
+    let quorum = quorum.unwrap_or(witnesses.len());
+    if quorum > witnesses.len() {
+        return Err(format!(
+            "--quorum: {quorum} is more than the {} witnesses given",
+            witnesses.len()
+        ));
+    }
+    Ok(app::cosign::Policy { witnesses, quorum })
 }
 
 /// Runs the server until interrupted.
@@ -74,18 +114,64 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
         let url = args.store.db.clone().unwrap_or(format!("sqlite://{}?mode=rwc", db.display()));
         demo_dir = Some(dir);
         writeln!(out, "demo database: {}", store::redact_url(&url))?;
-        (url, store::Sealer::new(&store::Sealer::generate_key()), None)
+        // The demo signs its checkpoints with a throwaway key, so witnesses and monitors have something to check.
+        let demo_signer =
+            ledger::NoteSigner::from_seed("rightsgate.demo/ledger", store::Sealer::generate_key())
+                .map_err(|e| anyhow::anyhow!("demo signing key: {e}"))?;
+        (url, store::Sealer::new(&store::Sealer::generate_key()), Some(demo_signer))
     } else {
         let url = data_dir::db_or_default(args.store.db.as_deref())?;
         let sealer = args.store.sealer()?;
         let signing = data_dir::dir()?.join(data_dir::SIGNING_KEY_FILE);
         (url, sealer, read_signer(&signing)?)
     };
+    let mut policy = match witness_policy(&args.witnesses, args.quorum) {
+        Ok(policy) => policy,
+        Err(msg) => anyhow::bail!(msg),
+    };
     let store = store::Store::connect(&url).await.context("opening the database")?;
     if args.demo {
         seed(&store, &sealer, &ctx, args.demo_requests, out).await?;
     }
     let origin = signer.as_ref().map_or("rightsgate/ledger".to_owned(), |s| s.name().to_owned());
+    // The demo's witness runs in this process, with its state in the demo's temporary directory; it is also
+    // served at /witness/add-checkpoint.
+    let mut demo_witness = None;
+    if let (Some(dir), Some(log)) = (&demo_dir, &signer) {
+        let cosigner = ledger::Cosigner::from_seed("witness.demo", store::Sealer::generate_key())
+            .map_err(|e| anyhow::anyhow!("demo witness key: {e}"))?;
+        let mut logs = witness::Logs::new();
+        logs.add(&origin, log.verifier());
+        let state = witness::State::open(&dir.path().join("witness"))
+            .await
+            .context("the demo witness's state")?;
+        let w = witness::Witness::new(cosigner, logs, state);
+        policy.witnesses.push(app::cosign::Witness {
+            verifier: w.cosigner().verifier(),
+            link: app::cosign::Link::Local(w.clone()),
+        });
+        policy.quorum = policy.quorum.max(1);
+        demo_witness = Some(w);
+    }
+    if let Some(log) = &signer {
+        writeln!(out, "ledger verifier key: {}", log.verifier())?;
+        for w in &policy.witnesses {
+            writeln!(out, "witness verifier key: {}", w.verifier)?;
+        }
+        if !policy.witnesses.is_empty() {
+            cosign_loop(
+                store.clone(),
+                log.clone(),
+                origin.clone(),
+                policy.clone(),
+                args.cosign_every,
+                out,
+            )
+            .await;
+        }
+    } else if !policy.witnesses.is_empty() {
+        anyhow::bail!("--witness needs the ledger signing key (`rightsgate init` writes it)");
+    }
     let config = server::Config {
         secure_cookies: args.secure_cookies,
         trust_forwarded_for: args.trust_forwarded_for,
@@ -101,18 +187,74 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
     writeln!(out, "rightsgate listening on http://{addr}/")?;
     out.flush()?;
     tracing::info!(%addr, "listening");
+    let mut router = server::router(state);
+    if let Some(w) = demo_witness {
+        router = router.nest("/witness", witness::router(w, posix_now));
+    }
     // The peer address reaches handlers as `ConnectInfo`, which sign-in throttling keys on.
-    axum::serve(
-        listener,
-        server::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown(terminate))
-    .await
-    .context("serving")?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown(terminate))
+        .await
+        .context("serving")?;
     if let Some(dir) = demo_dir {
         dir.close().context("removing the demo's temporary directory")?;
     }
     Ok(())
+}
+
+fn posix_now() -> u64 {
+    u64::try_from(clock::now().unix_timestamp()).unwrap_or(0)
+}
+
+/// Gathers cosignatures once now (so the first checkpoint is co-signed before the server answers), then every
+/// `every` seconds in the background whenever the ledger has grown past the last co-signed checkpoint.
+async fn cosign_loop(
+    store: store::Store,
+    signer: ledger::NoteSigner,
+    origin: String,
+    policy: app::cosign::Policy,
+    every: u64,
+    out: &mut dyn Write,
+) {
+    let once = |store: store::Store,
+                signer: ledger::NoteSigner,
+                origin: String,
+                policy: app::cosign::Policy| async move {
+        let size = store.tree_size().await.unwrap_or(0);
+        let last = store.latest_cosigned_checkpoint().await.ok().flatten().map(|c| c.0);
+        if last == Some(size) {
+            return None;
+        }
+        Some(app::cosign::cosign_current(&store, &signer, &origin, &policy, clock::now()).await)
+    };
+    match once(store.clone(), signer.clone(), origin.clone(), policy.clone()).await {
+        Some(Ok(c)) => {
+            let _ = writeln!(
+                out,
+                "checkpoint of {} leaves co-signed by {}",
+                c.size,
+                c.witnesses.join(", ")
+            );
+        }
+        Some(Err(e)) => {
+            let _ = writeln!(out, "checkpoint not co-signed: {e}");
+        }
+        None => {}
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every.max(1)));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match once(store.clone(), signer.clone(), origin.clone(), policy.clone()).await {
+                Some(Ok(c)) => {
+                    tracing::info!(size = c.size, witnesses = ?c.witnesses, "checkpoint co-signed")
+                }
+                Some(Err(e)) => tracing::warn!(error = %e, "checkpoint not co-signed"),
+                None => {}
+            }
+        }
+    });
 }
 
 /// Resolves on Ctrl-C or SIGTERM (both handlers installed by the caller before anything else), so that `serve`
