@@ -4,6 +4,7 @@ mod backup;
 mod case;
 mod crash;
 mod evaluate;
+mod export;
 mod lawpack;
 mod ledger;
 mod report;
