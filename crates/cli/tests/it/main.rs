@@ -5,6 +5,7 @@ mod case;
 mod crash;
 mod evaluate;
 mod export;
+mod interop;
 mod lawpack;
 mod ledger;
 mod report;
