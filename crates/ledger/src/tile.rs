@@ -94,6 +94,20 @@ pub enum TileError {
         /// The tree size.
         size: u64,
     },
+    /// The tiles do not hash up to the trusted root.
+    #[error("the tiles do not hash up to the root of the tree of size `{0}`")]
+    Root(u64),
+    /// A full tile does not hash to its entry in the tile above it.
+    #[error("tile `{0}` does not hash to its entry in the tile above it")]
+    Inconsistent(String),
+    /// An entry of a bundle does not hash to its leaf hash in the level-0 tile.
+    #[error("entry `{index}` of `{path}` does not hash to its leaf hash in the level-0 tile")]
+    Entry {
+        /// The bundle's path.
+        path: String,
+        /// The entry's position in the bundle.
+        index: usize,
+    },
     /// A hash was asked for whose tile has not been supplied.
     #[error("tile `{0}` is needed but was not supplied")]
     Missing(String),
@@ -561,6 +575,59 @@ impl TileSet {
         let hashes = decode_hashes(tile, bytes)?;
         self.tiles.insert(tile, hashes);
         Ok(())
+    }
+
+    /// Authenticates every inserted tile against `root`, the root of a verified checkpoint of the
+    /// set's size: the tiles of [`tiles_for_root`] must hash up to it, and every full tile must hash
+    /// to its entry in the tile above it, which must be inserted too.
+    ///
+    /// Every hash of a partial tile is part of the root, and every full tile is an entry of the tile
+    /// above, so afterwards every inserted hash is proven to be in the tree.
+    ///
+    /// # Errors
+    /// [`TileError::Root`] or [`TileError::Inconsistent`] naming what does not hash up, or
+    /// [`TileError::Missing`] for a tile the check needs.
+    pub fn verify(&self, root: &RootHash) -> Result<(), TileError> {
+        if root.size() != self.size || self.root()? != *root {
+            return Err(TileError::Root(root.size()));
+        }
+        for (tile, hashes) in self.tiles.iter().filter(|(t, _)| t.is_full()) {
+            let parent = tile
+                .level
+                .checked_add(1)
+                .and_then(|level| {
+                    Tile::in_tree(level, tile.index / u64::from(TILE_WIDTH), self.size)
+                })
+                .ok_or_else(|| TileError::Inconsistent(tile.path()))?;
+            let above = self.tiles.get(&parent).ok_or_else(|| TileError::Missing(parent.path()))?;
+            let at = usize::try_from(tile.index % u64::from(TILE_WIDTH)).unwrap_or(usize::MAX);
+            if above.get(at) != Some(&perfect_root(hashes)) {
+                return Err(TileError::Inconsistent(tile.path()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the entry bundle behind an inserted level-0 tile and checks that each entry hashes to
+    /// the tile's leaf hash; after [`TileSet::verify`], the entries are proven to be in the tree.
+    ///
+    /// # Errors
+    /// [`TileError::Missing`] if the tile is not inserted, [`TileError::Bundle`] if the bytes are
+    /// malformed, or [`TileError::Entry`] naming the first entry that does not match.
+    pub fn check_bundle<'a>(
+        &self,
+        tile: Tile,
+        bytes: &'a [u8],
+    ) -> Result<Vec<&'a [u8]>, TileError> {
+        let hashes = self.tiles.get(&tile).ok_or_else(|| TileError::Missing(tile.path()))?;
+        let path = TilePath::entries(tile)?.to_string();
+        let entries = decode_bundle(tile, bytes)?;
+        for (index, (entry, hash)) in entries.iter().zip(hashes).enumerate() {
+            if crate::hash::leaf_hash(entry) != *hash {
+                return Err(TileError::Entry { path, index });
+            }
+        }
+        Ok(entries)
     }
 
     /// The tiles of `needed` not inserted yet.

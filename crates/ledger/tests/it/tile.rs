@@ -298,6 +298,75 @@ fn a_tampered_tile_fails_verification() {
     assert!(root.verify_inclusion(&entry(index), index, &proof).is_err());
 }
 
+/// A monitor that reads every tile and bundle authenticates all of them against the signed root;
+/// one flipped byte anywhere is named.
+#[test]
+fn verify_authenticates_every_tile_and_bundle() {
+    for size in [1u64, 255, 256, 257, 600, 65_536, TREE] {
+        let root = tree().root_at(size).unwrap();
+        let all: Vec<Tile> = tiles(size).collect();
+        let set = set_with(size, &all);
+        set.verify(&root).unwrap();
+        for t in all.iter().filter(|t| t.level() == 0) {
+            let first = t.first_leaf().unwrap();
+            let entries: Vec<Vec<u8>> = (first..first + u64::from(t.width())).map(entry).collect();
+            let bytes = encode_bundle(&entries).unwrap();
+            assert_eq!(set.check_bundle(*t, &bytes).unwrap().len(), entries.len());
+        }
+        // Another root, or another size, is refused.
+        let other = ledger::RootHash::new(size, ledger::leaf_hash(b"another tree"));
+        assert_eq!(set.verify(&other), Err(TileError::Root(size)));
+        let bigger = ledger::RootHash::new(size + 1, *root.digest());
+        assert_eq!(set.verify(&bigger), Err(TileError::Root(size + 1)));
+    }
+    // One flipped byte in any tile of a 600-leaf tree: the root or the tile above catches it.
+    let size = 600;
+    let root = tree().root_at(size).unwrap();
+    let all: Vec<Tile> = tiles(size).collect();
+    for victim in &all {
+        for at in [0, usize::from(victim.width()) * 32 - 1] {
+            let mut set = TileSet::new(size);
+            for t in &all {
+                let mut bytes = contents(*t);
+                if t == victim {
+                    bytes[at] ^= 1;
+                }
+                set.insert(*t, &bytes).unwrap();
+            }
+            let err = set.verify(&root).unwrap_err();
+            assert!(
+                matches!(err, TileError::Root(600) | TileError::Inconsistent(_)),
+                "{}: {err:?}",
+                victim.path()
+            );
+        }
+    }
+    // A full tile without the tile above it cannot be authenticated.
+    let mut set = set_with(size, &tiles_for_root(size).unwrap());
+    set.verify(&root).unwrap();
+    set.insert(tile(0, 0, 256), &contents(tile(0, 0, 256))).unwrap();
+    set.verify(&root).unwrap();
+    let size2 = 65_536 + 256;
+    let mut needed = tiles_for_root(size2).unwrap();
+    needed.push(tile(0, 0, 256));
+    let set = set_with(size2, &needed);
+    assert_eq!(
+        set.verify(&tree().root_at(size2).unwrap()),
+        Err(TileError::Missing("tile/1/000".to_owned()))
+    );
+    // A changed entry is named.
+    let set = set_with(size, &all);
+    let t = tile(0, 2, 88);
+    let mut entries: Vec<Vec<u8>> = (512..600).map(entry).collect();
+    entries[7].push(b'!');
+    let bytes = encode_bundle(&entries).unwrap();
+    assert_eq!(
+        set.check_bundle(t, &bytes),
+        Err(TileError::Entry { path: "tile/entries/002.p/88".to_owned(), index: 7 })
+    );
+    assert!(matches!(set.check_bundle(tile(0, 3, 1), &[0, 0]), Err(TileError::Missing(_))));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
