@@ -2,7 +2,11 @@
 //! transparency ledger, printing JSON with stable field names (hashes in lowercase hex).
 //!
 //! Exit codes: 0 success, 1 an operational failure, 2 invalid input (a key or checkpoint file),
-//! 3 `verify` found the stored ledger altered (the first bad index is named on stdout and stderr).
+//! 3 `verify` found the stored ledger altered (the first bad index is named on stdout and stderr), or
+//! `export` found a directory holding a checkpoint the stored ledger does not extend.
+//!
+//! `export` writes the ledger as a C2SP tlog-tiles log of static files (`checkpoint`, `tile/...`)
+//! that any web server or object store can serve; see [`export`].
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -78,6 +82,23 @@ pub(crate) enum LedgerCommand {
         /// The newer tree size; defaults to the current size.
         #[arg(long, value_name = "N")]
         new: Option<u64>,
+    },
+    /// Write the ledger as C2SP tlog-tiles static files: the signed checkpoint, every full tile and entry
+    /// bundle not already in DIR, and the partial right edge; each file is replaced atomically, the
+    /// checkpoint last.
+    Export {
+        /// Database URL; the data directory's store by default.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// The private key file written by `keygen`; defaults to the data directory's ledger signing key.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// The origin line; defaults to the key's name.
+        #[arg(long, value_name = "NAME")]
+        origin: Option<String>,
+        /// The directory to write (created if missing); serve it as the log's URL prefix.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
     },
     /// Recompute the whole tree from the stored leaves, check every stored hash and a saved checkpoint.
     Verify {
@@ -186,6 +207,44 @@ async fn run_async(cmd: LedgerCommand, out: &mut dyn Write) -> anyhow::Result<Ex
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        LedgerCommand::Export { db, key, origin, dir } => {
+            let key = match key {
+                Some(k) => k,
+                None => crate::data_dir::dir()?.join(crate::data_dir::SIGNING_KEY_FILE),
+            };
+            let signer = match read_signer(&key)? {
+                Ok(s) => s,
+                Err(code) => return Ok(code),
+            };
+            let origin = origin.unwrap_or_else(|| signer.name().to_owned());
+            if let Err(e) = Checkpoint::new(&origin, RootHash::empty()) {
+                return invalid(&format!("origin `{origin}`: {e}"));
+            }
+            let store = connect(&db).await?;
+            match export(&store, &dir, &signer, &origin).await? {
+                Ok(done) => {
+                    write_json(
+                        out,
+                        &json!({
+                            "dir": dir.display().to_string(),
+                            "tree_size": done.root.size(),
+                            "root_hash": done.root.digest().to_string(),
+                            "written": done.written,
+                            "skipped": done.skipped,
+                        }),
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(reason) => {
+                    // The process is about to exit non-zero; stderr says why.
+                    let _ = writeln!(
+                        std::io::stderr().lock(),
+                        "rightsgate: ledger export refused: {reason}"
+                    );
+                    Ok(ExitCode::from(TAMPERED))
+                }
+            }
+        }
         LedgerCommand::Verify { db, checkpoint, verifier_key } => {
             let saved = match checkpoint {
                 Some(path) => match read_checkpoint(&path, verifier_key.as_deref())? {
@@ -226,6 +285,127 @@ async fn run_async(cmd: LedgerCommand, out: &mut dyn Write) -> anyhow::Result<Ex
             }
         }
     }
+}
+
+/// What [`export`] did.
+#[derive(Debug)]
+pub(crate) struct Exported {
+    /// The root of the exported tree, as the new checkpoint states it.
+    pub(crate) root: RootHash,
+    /// Files written (tiles, bundles, the checkpoint).
+    pub(crate) written: u64,
+    /// Full tiles and bundles already present, left alone.
+    pub(crate) skipped: u64,
+}
+
+/// Writes the stored ledger to `dir` as a C2SP tlog-tiles log: every tile and entry bundle of the
+/// current tree (full ones only when missing, since their bytes never change; partial ones always),
+/// then the signed checkpoint, each file written to a temporary file and renamed into place, so a
+/// reader sees either the old or the new file and never a checkpoint whose tiles are missing.
+///
+/// If `dir` already holds a checkpoint, the stored ledger must extend it (same root at its size);
+/// otherwise nothing is written and the inner `Err` says why: the directory belongs to another log,
+/// or the stored ledger was rewritten.
+pub(crate) async fn export(
+    store: &Store,
+    dir: &Path,
+    signer: &NoteSigner,
+    origin: &str,
+) -> anyhow::Result<Result<Exported, String>> {
+    let size = store.tree_size().await?;
+    let root = store.root_at(size).await?;
+    let cp_path = dir.join("checkpoint");
+    match std::fs::read_to_string(&cp_path) {
+        Ok(text) => {
+            let old = match Checkpoint::from_signed_note(&text, &signer.verifier()) {
+                Ok(c) => c,
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "`{}` is not a checkpoint signed by key `{}`: {e}",
+                        cp_path.display(),
+                        signer.name()
+                    )))
+                }
+            };
+            let old_size = old.root().size();
+            if old_size > size {
+                return Ok(Err(format!(
+                    "`{}` has `{old_size}` leaves but the ledger has only `{size}`",
+                    cp_path.display()
+                )));
+            }
+            if store.root_at(old_size).await? != *old.root() || old.origin() != origin {
+                return Ok(Err(format!(
+                    "`{}` is not a checkpoint of this ledger under origin `{origin}`",
+                    cp_path.display()
+                )));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading `{}`", cp_path.display())),
+    }
+    let checkpoint = Checkpoint::new(origin, root)
+        .map_err(|e| anyhow::anyhow!("origin `{origin}`: {e}"))?
+        .sign(signer)
+        .context("signing the checkpoint")?;
+    let mut done = Exported { root, written: 0, skipped: 0 };
+    for tile in ledger::tiles(size) {
+        let hashes_path = dir.join(ledger::TilePath::hashes(tile).to_string());
+        let full_len = u64::from(ledger::tile::TILE_WIDTH) * ledger::DIGEST_LEN as u64;
+        let present = tile.is_full()
+            && std::fs::metadata(&hashes_path).is_ok_and(|m| m.is_file() && m.len() == full_len);
+        if present {
+            done.skipped += 1;
+        } else {
+            let hashes = store
+                .tile_hashes(tile)
+                .await
+                .with_context(|| format!("reading tile `{}`", tile.path()))?;
+            write_atomic(&hashes_path, &ledger::encode_hashes(&hashes))?;
+            done.written += 1;
+        }
+        if tile.level() != 0 {
+            continue;
+        }
+        let bundle = ledger::TilePath::entries(tile).map_err(anyhow::Error::new)?;
+        let bundle_path = dir.join(bundle.to_string());
+        if tile.is_full() && bundle_path.is_file() {
+            done.skipped += 1;
+            continue;
+        }
+        let entries = store
+            .tile_entries(tile)
+            .await
+            .with_context(|| format!("reading entry bundle `{bundle}`"))?;
+        let bytes = ledger::encode_bundle(&entries)
+            .with_context(|| format!("encoding entry bundle `{bundle}`"))?;
+        write_atomic(&bundle_path, &bytes)?;
+        done.written += 1;
+    }
+    write_atomic(&cp_path, checkpoint.as_bytes())?;
+    done.written += 1;
+    Ok(Ok(done))
+}
+
+/// Writes `bytes` to a temporary file beside `path` (mode 0644), syncs it and renames it over `path`.
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let parent = path.parent().unwrap_or_else(|| Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating `{}`", parent.display()))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".export-");
+    // Published files: readable by the web server's account, not only ours.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder
+        .tempfile_in(parent)
+        .with_context(|| format!("creating a temporary file in `{}`", parent.display()))?;
+    tmp.write_all(bytes).with_context(|| format!("writing `{}`", path.display()))?;
+    tmp.as_file().sync_all().with_context(|| format!("syncing `{}`", path.display()))?;
+    tmp.persist(path).with_context(|| format!("renaming into `{}`", path.display()))?;
+    Ok(())
 }
 
 async fn connect(url: &Option<String>) -> anyhow::Result<Store> {

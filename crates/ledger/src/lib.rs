@@ -13,6 +13,7 @@ pub mod hash;
 pub mod note;
 pub mod plan;
 pub mod proof;
+pub mod tile;
 pub mod tree;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
@@ -27,4 +28,9 @@ pub use plan::{
     PlanError, ProofPlan,
 };
 pub use proof::{ConsistencyProof, InclusionProof, VerifyError};
+pub use tile::{
+    decode_bundle, decode_hashes, encode_bundle, encode_hashes, partial_tiles, tiles,
+    tiles_for_consistency, tiles_for_inclusion, tiles_for_nodes, tiles_for_root, Tile, TileError,
+    TileKind, TilePath, TileSet,
+};
 pub use tree::{Frontier, MemoryTree};

@@ -19,6 +19,7 @@ mod intake;
 mod metrics;
 mod pages;
 mod public;
+mod tiles;
 
 /// How the server presents itself.
 pub struct Config {
@@ -173,6 +174,8 @@ pub fn router(state: AppState) -> Router {
         .route("/oversight", get(pages::oversight))
         .route("/transparency", get(pages::transparency))
         .route("/transparency.json", get(public::json))
+        .route("/ledger/checkpoint", get(tiles::checkpoint))
+        .route("/ledger/tile/{*path}", get(tiles::tile))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn(pages::security_headers))

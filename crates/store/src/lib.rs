@@ -19,6 +19,7 @@ mod ledger;
 mod read;
 mod reseal;
 mod seal;
+mod tiles;
 mod users;
 
 pub use crate::cases::{

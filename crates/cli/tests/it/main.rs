@@ -4,6 +4,8 @@ mod backup;
 mod case;
 mod crash;
 mod evaluate;
+mod export;
+mod interop;
 mod lawpack;
 mod ledger;
 mod report;

@@ -6,6 +6,7 @@ mod kat;
 mod props;
 mod reference;
 mod sweep;
+mod tile;
 
 /// Decodes a hex digest written in a test table.
 pub(crate) fn d(hex_str: &str) -> ledger::Digest {

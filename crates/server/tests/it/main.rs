@@ -6,4 +6,5 @@ mod browser;
 mod common;
 mod public;
 mod security;
+mod tiles;
 mod workflow;

@@ -6,5 +6,6 @@ mod ledger;
 mod migrate;
 mod story;
 mod tidy;
+mod tiles;
 mod users;
 mod workflow;
