@@ -41,6 +41,37 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Reads `VKEY=URL` values (a witness's cosignature verifier key and its `add-checkpoint` URL), as the
+    /// `--witness` flags of `serve` and `ledger checkpoint` give them; the quorum defaults to all of them.
+    ///
+    /// # Errors
+    /// A message naming the flag and what was expected.
+    pub fn from_flags(values: &[String], quorum: Option<usize>) -> Result<Policy, String> {
+        let mut witnesses = Vec::new();
+        for value in values {
+            let (vkey, url) = value
+                .split_once('=')
+                .ok_or_else(|| format!("--witness: `{value}` is not VKEY=URL"))?;
+            let verifier = vkey.parse::<CosignatureVerifier>().map_err(|e| {
+                format!("--witness: `{vkey}` is not a cosignature verifier key: {e}")
+            })?;
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "--witness: `{url}` is not an http(s) URL of the witness's add-checkpoint endpoint"
+                ));
+            }
+            witnesses.push(Witness { verifier, link: Link::Http(url.to_owned()) });
+        }
+        let quorum = quorum.unwrap_or(witnesses.len());
+        if quorum > witnesses.len() {
+            return Err(format!(
+                "--quorum: {quorum} is more than the {} witnesses given",
+                witnesses.len()
+            ));
+        }
+        Ok(Policy { witnesses, quorum })
+    }
+
     /// The witnesses' keys.
     pub fn verifiers(&self) -> Vec<CosignatureVerifier> {
         self.witnesses.iter().map(|w| w.verifier.clone()).collect()

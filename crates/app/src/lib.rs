@@ -17,4 +17,5 @@ pub mod gen;
 pub mod inputs;
 pub mod intake;
 pub mod jsonl;
+pub mod monitor;
 pub mod report;

@@ -47,7 +47,8 @@ pub(crate) enum LedgerCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
-    /// Print the current checkpoint as a signed note (unsigned body if no key is given).
+    /// Print the current checkpoint as a signed note (unsigned body if no key is given); with `--witness`,
+    /// gather cosignatures, keep the co-signed checkpoint for /ledger/checkpoint and print it.
     Checkpoint {
         /// Database URL; the data directory's store by default.
         #[arg(long, value_name = "URL")]
@@ -58,6 +59,13 @@ pub(crate) enum LedgerCommand {
         /// The origin line; defaults to the key's name.
         #[arg(long, value_name = "NAME")]
         origin: Option<String>,
+        /// A witness to offer the checkpoint to, `VKEY=URL` (its cosignature verifier key and its
+        /// add-checkpoint URL); repeat for each. Needs --key.
+        #[arg(long = "witness", value_name = "VKEY=URL", requires = "key")]
+        witnesses: Vec<String>,
+        /// How many witnesses must cosign (default: all given); exit 3 with each witness's answer when fewer do.
+        #[arg(long, requires = "witnesses")]
+        quorum: Option<usize>,
     },
     /// Print the inclusion proof of one leaf.
     Prove {
@@ -138,7 +146,7 @@ async fn run_async(cmd: LedgerCommand, out: &mut dyn Write) -> anyhow::Result<Ex
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        LedgerCommand::Checkpoint { db, key, origin } => {
+        LedgerCommand::Checkpoint { db, key, origin, witnesses, quorum } => {
             let signer = match key {
                 Some(path) => match read_signer(&path)? {
                     Ok(s) => Some(s),
@@ -150,6 +158,41 @@ async fn run_async(cmd: LedgerCommand, out: &mut dyn Write) -> anyhow::Result<Ex
                 .or_else(|| signer.as_ref().map(|s| s.name().to_owned()))
                 .unwrap_or_else(|| DEFAULT_ORIGIN.to_owned());
             let store = connect(&db).await?;
+            if let (false, Some(signer)) = (witnesses.is_empty(), &signer) {
+                let policy = match app::cosign::Policy::from_flags(&witnesses, quorum) {
+                    Ok(p) => p,
+                    Err(msg) => return invalid(&msg),
+                };
+                return match app::cosign::cosign_current(
+                    &store,
+                    signer,
+                    &origin,
+                    &policy,
+                    crate::clock::now(),
+                )
+                .await
+                {
+                    Ok(cosigned) => {
+                        out.write_all(cosigned.note.as_bytes())?;
+                        for refusal in &cosigned.refusals {
+                            let _ = writeln!(
+                                std::io::stderr().lock(),
+                                "rightsgate: not cosigned by {refusal}"
+                            );
+                        }
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(app::cosign::CosignError::Quorum { have, need, refusals }) => {
+                        let _ = writeln!(
+                            std::io::stderr().lock(),
+                            "rightsgate: {have} of the {need} cosignatures needed; nothing was published: {}",
+                            refusals.join("; ")
+                        );
+                        Ok(ExitCode::from(TAMPERED))
+                    }
+                    Err(e) => Err(e).context("gathering cosignatures"),
+                };
+            }
             let size = store.tree_size().await?;
             let root = store.root_at(size).await?;
             let checkpoint = match Checkpoint::new(&origin, root) {

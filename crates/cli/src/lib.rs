@@ -21,6 +21,7 @@ mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
 mod lawpack_cli;
 mod ledger_cli;
+mod monitor_cli;
 mod report_cli;
 mod serve_cli;
 mod user_cli;
@@ -155,6 +156,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Check a published ledger (tiles and checkpoint) against what this monitor saw before: signatures,
+    /// cosignatures, every tile against the root, no rollback, no split view.
+    Monitor(monitor_cli::MonitorArgs),
     /// The sealing key: `key rotate` reseals every case under a new key and destroys the old one.
     Key {
         #[command(subcommand)]
@@ -294,6 +298,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Witness { cmd } => witness_cli::run(cmd, out),
         Command::Lawpack { cmd } => lawpack_cli::run(cmd, out, &mut std::io::stderr().lock()),
         Command::Key { cmd } => key_cli::run(cmd, out),
+        Command::Monitor(args) => monitor_cli::run(&args, out),
         Command::Backup { store, out: file } => backup_cli::backup(&store, &file, out),
         Command::Restore { file, db, force } => {
             backup_cli::restore(&file, db.as_deref(), force, out)

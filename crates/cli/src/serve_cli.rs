@@ -46,36 +46,6 @@ pub(crate) struct ServeArgs {
     cosign_every: u64,
 }
 
-/// Reads `--witness VKEY=URL` values into a policy.
-pub(crate) fn witness_policy(
-    values: &[String],
-    quorum: Option<usize>,
-) -> Result<app::cosign::Policy, String> {
-    let mut witnesses = Vec::new();
-    for value in values {
-        let (vkey, url) =
-            value.split_once('=').ok_or_else(|| format!("--witness: `{value}` is not VKEY=URL"))?;
-        let verifier = vkey
-            .parse::<ledger::CosignatureVerifier>()
-            .map_err(|e| format!("--witness: `{vkey}` is not a cosignature verifier key: {e}"))?;
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!(
-                "--witness: `{url}` is not an http(s) URL of the witness's add-checkpoint endpoint"
-            ));
-        }
-        witnesses
-            .push(app::cosign::Witness { verifier, link: app::cosign::Link::Http(url.to_owned()) });
-    }
-    let quorum = quorum.unwrap_or(witnesses.len());
-    if quorum > witnesses.len() {
-        return Err(format!(
-            "--quorum: {quorum} is more than the {} witnesses given",
-            witnesses.len()
-        ));
-    }
-    Ok(app::cosign::Policy { witnesses, quorum })
-}
-
 /// Runs the server until interrupted.
 pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let ctx = match args.inputs.load() {
@@ -125,7 +95,7 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
         let signing = data_dir::dir()?.join(data_dir::SIGNING_KEY_FILE);
         (url, sealer, read_signer(&signing)?)
     };
-    let mut policy = match witness_policy(&args.witnesses, args.quorum) {
+    let mut policy = match app::cosign::Policy::from_flags(&args.witnesses, args.quorum) {
         Ok(policy) => policy,
         Err(msg) => anyhow::bail!(msg),
     };

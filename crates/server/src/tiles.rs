@@ -20,7 +20,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` of a partial tile or bundle: the full one replaces it soon.
 const SHORT_LIVED: &str = "public, max-age=60";
 
-/// `GET /ledger/checkpoint`: the current checkpoint as a signed note.
+/// `GET /ledger/checkpoint`: the latest co-signed checkpoint, or else the current one, as a signed note.
 ///
 /// A server without a signing key publishes no checkpoint: an unsigned one would not be a
 /// tlog-tiles checkpoint.
@@ -34,11 +34,18 @@ pub(crate) async fn checkpoint(State(state): State<AppState>) -> Result<Response
         ));
     };
     let store = state.store();
-    let size = store.tree_size().await?;
-    let root = store.root_at(size).await?;
-    let note = Checkpoint::new(&config.origin, root)
-        .and_then(|c| c.sign(signer))
-        .map_err(|e| AppError::Internal(format!("checkpoint: {e}")))?;
+    // With witnesses, the latest checkpoint a quorum co-signed (it may trail the tree; tiles of its size are
+    // served as well); without, a checkpoint of the current tree signed by the log alone.
+    let note = match store.latest_cosigned_checkpoint().await? {
+        Some((_, note)) => note,
+        None => {
+            let size = store.tree_size().await?;
+            let root = store.root_at(size).await?;
+            Checkpoint::new(&config.origin, root)
+                .and_then(|c| c.sign(signer))
+                .map_err(|e| AppError::Internal(format!("checkpoint: {e}")))?
+        }
+    };
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),

@@ -8,6 +8,7 @@ mod export;
 mod interop;
 mod lawpack;
 mod ledger;
+mod monitor;
 mod report;
 mod rotate;
 mod scale_out;

@@ -145,3 +145,23 @@ async fn no_checkpoint_without_a_signing_key() {
     // The tiles themselves hold only public hashes and are served regardless.
     assert_eq!(get(&t.state, "/ledger/tile/0/000").await.0, 200);
 }
+
+/// With witnesses, `/ledger/checkpoint` is the latest checkpoint a quorum co-signed, even when the tree has
+/// grown past it, and the partial tiles of its size are still served.
+#[tokio::test]
+async fn the_published_checkpoint_is_the_latest_co_signed_one() {
+    let t = tiled(true).await;
+    let store = t.state.store();
+    let old = SIZE - 3;
+    let root = store.root_at(old).await.unwrap();
+    let note = Checkpoint::new("example.org/rightsgate", root).unwrap().sign(&t.signer).unwrap();
+    let cosigned = format!("{note}— witness.example AAAAAAAAAAAAAAAA\n");
+    store.save_cosigned_checkpoint(old, &cosigned, time::OffsetDateTime::now_utc()).await.unwrap();
+    let (status, _, _, body) = get(&t.state, "/ledger/checkpoint").await;
+    assert_eq!(status, 200);
+    assert_eq!(String::from_utf8(body).unwrap(), cosigned);
+    for tile in ledger::partial_tiles(old) {
+        let (status, _, _, _) = get(&t.state, &format!("/ledger/{}", tile.path())).await;
+        assert_eq!(status, 200, "{}", tile.path());
+    }
+}
