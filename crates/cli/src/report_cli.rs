@@ -74,6 +74,10 @@ pub(crate) struct ReportArgs {
     /// Seed the noise generator (for tests only: seeded noise can be removed by anyone who knows the seed).
     #[arg(long, hide = true)]
     noise_seed: Option<u64>,
+    /// Report on the ledger as of the latest checkpoint co-signed by witnesses, and name that co-signed
+    /// checkpoint (with its cosignatures) in the report.
+    #[arg(long)]
+    cosigned: bool,
 }
 
 /// The `report` subcommands.
@@ -90,6 +94,12 @@ pub(crate) enum ReportCommand {
         /// Check the checkpoint's signature with this note verifier key instead of the one the report names.
         #[arg(long, value_name = "VKEY")]
         verifier_key: Option<String>,
+        /// A witness whose cosignature counts (its cosignature verifier key); repeat for each.
+        #[arg(long = "witness", value_name = "VKEY")]
+        witnesses: Vec<String>,
+        /// How many of the witnesses must have co-signed the report's checkpoint (default: all given).
+        #[arg(long, requires = "witnesses")]
+        quorum: Option<usize>,
     },
 }
 
@@ -105,8 +115,15 @@ pub(crate) fn run(
         .context("starting the async runtime")?;
     match cmd {
         None => runtime.block_on(make(args, out)),
-        Some(ReportCommand::Verify { report, db, verifier_key }) => {
-            runtime.block_on(verify(&report, db.as_deref(), verifier_key.as_deref(), out))
+        Some(ReportCommand::Verify { report, db, verifier_key, witnesses, quorum }) => {
+            let quorum = quorum.unwrap_or(witnesses.len());
+            runtime.block_on(verify(
+                &report,
+                db.as_deref(),
+                verifier_key.as_deref(),
+                (&witnesses, quorum),
+                out,
+            ))
         }
     }
 }
@@ -137,14 +154,42 @@ async fn make(args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode>
         .unwrap_or_else(|| report::DEFAULT_ORIGIN.to_owned());
 
     let store = connect(&db).await?;
-    let (stats, root) = report::current(&store, period).await?;
+    let cosigned = if args.cosigned {
+        match store.latest_cosigned_checkpoint().await? {
+            Some(c) => Some(c),
+            None => {
+                return invalid(
+                    "--cosigned: the ledger has no co-signed checkpoint yet (serve --witness or ledger checkpoint --witness make one)",
+                )
+            }
+        }
+    } else {
+        None
+    };
+    let (stats, root) = match &cosigned {
+        Some((size, _)) => report::compute(&store, period, *size).await?,
+        None => report::current(&store, period).await?,
+    };
     let checkpoint = match Checkpoint::new(&origin, root) {
         Ok(c) => c,
         Err(e) => return invalid(&format!("origin `{origin}`: {e}")),
     };
-    let note = match &signer {
-        Some(s) => checkpoint.sign(s).context("signing the checkpoint")?,
-        None => checkpoint.body(),
+    let note = match (&cosigned, &signer) {
+        (Some((_, note)), _) => {
+            // The co-signed note must be the checkpoint of exactly the leaves just counted.
+            let matches = ledger::open_note(note)
+                .ok()
+                .and_then(|(body, _)| Checkpoint::parse_body(body).ok())
+                .is_some_and(|c| *c.root() == root && c.origin() == origin);
+            if !matches {
+                return invalid(
+                    "--cosigned: the co-signed checkpoint does not match the ledger or the origin",
+                );
+            }
+            note.clone()
+        }
+        (None, Some(s)) => checkpoint.sign(s).context("signing the checkpoint")?,
+        (None, None) => checkpoint.body(),
     };
     let published = match args.noise_seed {
         Some(seed) => {
@@ -236,6 +281,7 @@ async fn verify(
     path: &Path,
     db: Option<&str>,
     verifier_key: Option<&str>,
+    (witnesses, quorum): (&[String], usize),
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let db = data_dir::db_or_default(db)?;
@@ -249,6 +295,30 @@ async fn verify(
     if let Err(e) = report::verify::read_header(&doc, verifier_key) {
         return verify_failed(path, e, out);
     }
+    let mut cosigned_by = Vec::new();
+    if !witnesses.is_empty() {
+        let mut verifiers = Vec::new();
+        for w in witnesses {
+            match w.parse::<ledger::CosignatureVerifier>() {
+                Ok(v) => verifiers.push(v),
+                Err(e) => {
+                    return invalid(&format!(
+                        "--witness: `{w}` is not a cosignature verifier key: {e}"
+                    ))
+                }
+            }
+        }
+        if quorum > verifiers.len() {
+            return invalid(&format!(
+                "--quorum: {quorum} is more than the {} witnesses given",
+                verifiers.len()
+            ));
+        }
+        match report::verify::cosigned_by(&doc, verifier_key, &verifiers, quorum) {
+            Ok(names) => cosigned_by = names,
+            Err(e) => return verify_failed(path, e, out),
+        }
+    }
     let store = connect(&db).await?;
     match report::verify(&doc, &store, verifier_key).await {
         Ok(v) => {
@@ -259,6 +329,7 @@ async fn verify(
                     "tree_size": v.tree_size,
                     "root_hash": v.root_hash,
                     "signature": v.signature.as_str(),
+                    "cosigned_by": cosigned_by,
                 }),
             )?;
             out.write_all(b"\n")?;

@@ -256,6 +256,38 @@ pub fn read_header(doc: &Value, verifier_key: Option<&str>) -> Result<Header, Ve
     Ok(Header { period, control, checkpoint, signature })
 }
 
+/// The witnesses among `witnesses` that co-signed the report's checkpoint note, checked with
+/// `ledger::verify_quorum` against the log key (`verifier_key`, else the one the report names).
+///
+/// # Errors
+/// [`VerifyError::Invalid`] when the report names no key and none is given or the note is missing;
+/// [`VerifyError::Mismatch`] when a cosignature does not verify or fewer than `quorum` witnesses co-signed.
+pub fn cosigned_by(
+    doc: &Value,
+    verifier_key: Option<&str>,
+    witnesses: &[ledger::CosignatureVerifier],
+    quorum: usize,
+) -> Result<Vec<String>, VerifyError> {
+    let note = doc
+        .pointer("/checkpoint/note")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("/checkpoint/note", "missing"))?;
+    let key = match verifier_key
+        .or_else(|| doc.pointer("/checkpoint/verifier_key").and_then(Value::as_str))
+    {
+        Some(k) => k.parse::<VerifierKey>().map_err(|e| VerifyError::VerifierKey(e.to_string()))?,
+        None => {
+            return Err(invalid(
+                "/checkpoint/verifier_key",
+                "an unsigned checkpoint has no cosignatures",
+            ))
+        }
+    };
+    let cosigned = ledger::verify_quorum(note, &key, witnesses, quorum)
+        .map_err(|e| VerifyError::Mismatch(format!("checkpoint cosignatures: {e}")))?;
+    Ok(cosigned.cosignatures().iter().map(|c| c.name.clone()).collect())
+}
+
 /// Compares the published numbers of `doc` with `report`, the exact statistics of the header's period
 /// recomputed from the ledger: equal without noise; under noise, every count within the noise bound and the
 /// rest equal.

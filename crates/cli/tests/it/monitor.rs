@@ -192,3 +192,171 @@ fn ledger_checkpoint_gathers_a_cosignature_from_a_running_witness() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 of the 1 cosignatures needed"));
 }
+
+/// Issue 13's end-to-end check: `serve --demo` publishes tiles and a checkpoint co-signed by its witness, and
+/// `rightsgate monitor http://…/ledger/` verifies it, entries included.
+#[test]
+fn the_demo_publishes_a_co_signed_ledger_that_the_monitor_verifies() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("rightsgate"))
+        .args(["serve", "--demo", "--demo-requests", "30", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--lawpacks")
+        .arg(crate::crash::corpus().join("lawpacks"))
+        .arg("--policy")
+        .arg(crate::crash::corpus().join("policies/default.toml"))
+        .env("RIGHTSGATE_DATA_DIR", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(server.stdout.take().unwrap());
+    let (mut log, mut witness) = (String::new(), String::new());
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if let Some(k) = line.strip_prefix("ledger verifier key: ") {
+            log = k.to_owned();
+        }
+        if let Some(k) = line.strip_prefix("witness verifier key: ") {
+            witness = k.to_owned();
+        }
+        if line.starts_with("rightsgate listening on") {
+            break;
+        }
+    }
+    let out = Command::cargo_bin("rightsgate")
+        .unwrap()
+        .arg("monitor")
+        .arg(format!("http://127.0.0.1:{port}/ledger/"))
+        .arg("--state")
+        .arg(dir.path().join("monitor"))
+        .args(["--log-key", &log, "--witness", &witness, "--entries"])
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("co-signed by witness.demo") && text.contains("first run"), "{text}");
+}
+
+/// A report on the co-signed checkpoint names it with its cosignatures, and `report verify --witness` checks
+/// the quorum as well as every number.
+#[test]
+fn a_report_on_the_co_signed_checkpoint_verifies_with_its_quorum() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let rg = |args: &[&str]| {
+        let mut cmd = Command::cargo_bin("rightsgate").unwrap();
+        cmd.env("RIGHTSGATE_DATA_DIR", &data).args(args);
+        cmd
+    };
+    assert!(rg(&["init"]).output().unwrap().status.success());
+    let corpus = crate::crash::corpus();
+    let (lawpacks, policy) = (corpus.join("lawpacks"), corpus.join("policies/default.toml"));
+    let generated = rg(&[
+        "gen",
+        "--n",
+        "200",
+        "--lawpacks",
+        lawpacks.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let requests = dir.path().join("r.jsonl");
+    std::fs::write(&requests, generated.stdout).unwrap();
+    let ingested = rg(&[
+        "ingest",
+        requests.to_str().unwrap(),
+        "--quiet",
+        "--lawpacks",
+        lawpacks.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(ingested.status.success());
+    let key = data.join("ledger.key");
+    let checkpoint = String::from_utf8(
+        rg(&["ledger", "checkpoint", "--key", key.to_str().unwrap()]).output().unwrap().stdout,
+    )
+    .unwrap();
+    let origin = checkpoint.lines().next().unwrap().to_owned();
+    let log_vkey = {
+        let text = std::fs::read_to_string(&key).unwrap();
+        text.trim().parse::<ledger::NoteSigner>().unwrap().verifier().to_string()
+    };
+    // A witness serving add-checkpoint; `ledger checkpoint --witness` keeps the co-signed note in the store.
+    let wkey = dir.path().join("w.key");
+    let init =
+        rg(&["witness", "init", "--name", "witness.example", "--key", wkey.to_str().unwrap()])
+            .output()
+            .unwrap();
+    let wvkey = String::from_utf8(init.stdout).unwrap().trim().to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("rightsgate"))
+        .args([
+            "witness",
+            "serve",
+            "--key",
+            wkey.to_str().unwrap(),
+            "--log",
+            &format!("{origin}={log_vkey}"),
+        ])
+        .arg("--state")
+        .arg(dir.path().join("ws"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 30, "the witness did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let cosigned = rg(&[
+        "ledger",
+        "checkpoint",
+        "--key",
+        key.to_str().unwrap(),
+        "--witness",
+        &format!("{wvkey}=http://127.0.0.1:{port}/add-checkpoint"),
+    ])
+    .output()
+    .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(cosigned.status.success(), "{}", String::from_utf8_lossy(&cosigned.stderr));
+
+    let out = dir.path().join("report");
+    let made = rg(&[
+        "report",
+        "--cosigned",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2030-12-31",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .output()
+    .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let report = out.join("report.json");
+    let ok =
+        rg(&["report", "verify", report.to_str().unwrap(), "--witness", &wvkey]).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("\"cosigned_by\":[\"witness.example\"]"));
+    let other =
+        ledger::Cosigner::from_seed("witness.other", [6; 32]).unwrap().verifier().to_string();
+    let refused =
+        rg(&["report", "verify", report.to_str().unwrap(), "--witness", &other]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(3), "{}", String::from_utf8_lossy(&refused.stderr));
+}
