@@ -12,6 +12,7 @@ mod monitor;
 mod report;
 mod rotate;
 mod scale_out;
+mod server_crash;
 mod tidy;
 mod user;
 mod witness;
