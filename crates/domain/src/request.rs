@@ -165,8 +165,29 @@ pub struct Assurances {
     #[serde(default)]
     pub no_death_penalty: bool,
     /// How long the requester will keep the data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "whole_days")]
     pub retention_days: Option<u64>,
+}
+
+/// Reads a count of days written `30` or `30.0`: JSON has one number type, and the published schema (JSON
+/// Schema, where `30.0` is the integer 30) admits both.
+fn whole_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else { return Ok(None) };
+    // Whole floats up to 2^53 are exact.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match (n.as_u64(), n.as_f64()) {
+        (Some(days), _) => Ok(Some(days)),
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "whole, 0 to 2^53"
+        )]
+        (None, Some(f)) if f.fract() == 0.0 && (0.0..=EXACT).contains(&f) => Ok(Some(f as u64)),
+        _ => Err(serde::de::Error::invalid_value(
+            serde::de::Unexpected::Other(&n.to_string()),
+            &"a whole number of at least 0",
+        )),
+    }
 }
 
 /// The receiving side's intake annotations.
@@ -199,6 +220,10 @@ impl Request {
     /// Serde reports the first structural problem; the checks after it report every remaining one.
     pub fn parse(file: &str, bytes: &[u8]) -> Result<Request, Vec<InputError>> {
         let request: Request = read_json(file, bytes).map_err(|e| vec![e])?;
+        let arrays = arrays_for_objects(file, bytes);
+        if !arrays.is_empty() {
+            return Err(arrays);
+        }
         let problems = request.check(file);
         if problems.is_empty() {
             Ok(request)
@@ -250,6 +275,46 @@ impl Request {
     pub fn authenticated(&self) -> bool {
         self.intake.is_some_and(|i| i.authenticated)
     }
+}
+
+/// Where the format has objects, as (JSON pointer, JSON path); `*` stands for every item of an array.
+const OBJECTS: &[(&str, &str)] = &[
+    ("", "$"),
+    ("/requesting", "$.requesting"),
+    ("/legal_basis", "$.legal_basis"),
+    ("/data", "$.data"),
+    ("/data/period", "$.data.period"),
+    ("/data/identifiers/*", "$.data.identifiers"),
+    ("/offences/*", "$.offences"),
+    ("/emergency", "$.emergency"),
+    ("/authorization", "$.authorization"),
+    ("/assurances", "$.assurances"),
+    ("/intake", "$.intake"),
+    ("/review", "$.review"),
+];
+
+/// Serde also reads a struct from an array of its fields in order (`"emergency": [null, null]`), which the
+/// format does not allow: one error for each array where the format has an object.
+fn arrays_for_objects(file: &str, bytes: &[u8]) -> Vec<InputError> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else { return Vec::new() };
+    let mut problems = Vec::new();
+    for (pointer, path) in OBJECTS {
+        let found: Vec<(String, &serde_json::Value)> = match pointer.strip_suffix("/*") {
+            Some(list) => value
+                .pointer(list)
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, item)| (format!("{path}[{i}]"), item))
+                .collect(),
+            None => value.pointer(pointer).map(|v| ((*path).to_owned(), v)).into_iter().collect(),
+        };
+        for (at, _) in found.into_iter().filter(|(_, v)| v.is_array()) {
+            problems.push(InputError::new(file, at, "expected an object, not an array".to_owned()));
+        }
+    }
+    problems
 }
 
 /// Whether `code` has the shape of an ISO 3166-1 alpha-2 code (two ASCII upper-case letters).

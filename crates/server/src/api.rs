@@ -11,19 +11,22 @@ use axum::Json;
 use domain::case::{Action, CaseState, Resolution};
 use domain::decision::Grant;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use store::{Filter, Received};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::openapi::schema::{ObjectBuilder, Schema};
+use utoipa::openapi::RefOr;
+use utoipa::{OpenApi, PartialSchema, ToSchema};
 
 use crate::auth::ApiUser;
 use crate::body::{parse_json, JsonBytes};
-use crate::error::AppError;
+use crate::error::{AppError, FieldError, Problem};
 use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "rightsgate", description = "Human-rights screening of cross-border e-evidence requests"),
     paths(health, evaluate, submit, cases, case, case_ledger, act, checkpoint),
-    components(schemas(Submitted, CaseList, CaseSummary, CaseDetail, TimelineItem, Proof, CaseLedger, LedgerEvent, ActionBody, SecondApprover, ActionDone, CheckpointBody, Health, ProblemDoc)),
+    components(schemas(Submitted, CaseList, CaseSummary, CaseDetail, TimelineItem, Proof, CaseLedger, LedgerEvent, SecondApprover, ActionDone, CheckpointBody, Health, Problem<'static>, FieldError)),
     modifiers(&Security)
 )]
 struct ApiDoc;
@@ -47,22 +50,251 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// An RFC 9457 problem document.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct ProblemDoc {
-    #[serde(rename = "type")]
-    kind: String,
-    title: String,
-    status: u16,
-    detail: String,
-    /// One entry per field: `pointer` (a JSON pointer, or the query field's name) and `detail`.
-    errors: Vec<serde_json::Value>,
+/// Stands for a component that [`document`] writes from JSON: its name, so operations refer to it.
+macro_rules! written_schema {
+    ($name:ident, $component:literal) => {
+        struct $name;
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new().description(Some("written by `document`")).into()
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                $component.into()
+            }
+        }
+    };
 }
 
-/// `GET /api/v1/openapi.json`.
-pub(crate) async fn openapi() -> Response {
-    let doc = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+written_schema!(RequestSchema, "Request");
+written_schema!(DecisionSchema, "Decision");
+written_schema!(ActionSchema, "ActionBody");
+
+/// `GET /api/v1/openapi.json`: the document for this deployment (see [`document`]).
+pub(crate) async fn openapi(State(state): State<AppState>) -> Response {
+    let doc = serde_json::to_vec_pretty(&document(&state.0.ctx)).unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], doc).into_response()
+}
+
+/// The OpenAPI document: the operations and DTOs declared with `utoipa` below, finished by the rules every
+/// operation shares, so that the document names every status code and content type the server answers with.
+///
+/// - Every 4xx and 5xx answer is an RFC 9457 problem document, `application/problem+json`.
+/// - An operation that needs a caller documents `401`; one that reads a body documents `400` (not JSON), `413`
+///   (over 1 MiB) and `415` (not JSON's media type); every operation documents `500`.
+/// - Request bodies are strict: the request format (`Request`), with this deployment's policy state and law
+///   packs, since screening refuses others; and one shape per action (`ActionBody`), fields of other actions
+///   refused. Both forbid unknown fields, as the server's readers do.
+pub(crate) fn document(ctx: &rules::Context) -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(|s| s.as_object_mut()) {
+        schemas.insert("Request".to_owned(), request_schema(ctx));
+        schemas.insert("Decision".to_owned(), published("decision.v1.json"));
+        schemas.insert("ActionBody".to_owned(), action_schema());
+    }
+    let states: Vec<&str> = domain::case::ALL_STATES.iter().map(|s| s.as_str()).collect();
+    if let Some(params) =
+        doc.pointer_mut("/paths/~1api~1v1~1cases/get/parameters").and_then(|p| p.as_array_mut())
+    {
+        for p in params.iter_mut() {
+            match p["name"].as_str() {
+                Some("state") => p["schema"]["enum"] = json!(states),
+                Some("limit") => {
+                    p["schema"]["minimum"] = json!(1);
+                    p["schema"]["maximum"] = json!(1000);
+                }
+                _ => {}
+            }
+        }
+    }
+    // Links say where a case id comes from, for clients and for stateful testing.
+    let links = |id: &str| {
+        let to = |op: &str| json!({ "operationId": op, "parameters": { "id": id } });
+        json!({ "case": to("case"), "act": to("act"), "ledger": to("case_ledger") })
+    };
+    for (at, id) in [
+        ("/paths/~1api~1v1~1requests/post/responses/201", "$response.body#/case"),
+        ("/paths/~1api~1v1~1requests/post/responses/200", "$response.body#/case"),
+        ("/paths/~1api~1v1~1cases/get/responses/200", "$response.body#/cases/0/id"),
+    ] {
+        if let Some(response) = doc.pointer_mut(at) {
+            response["links"] = links(id);
+        }
+    }
+    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for item in paths.values_mut() {
+            for op in item.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+                finish_operation(op);
+            }
+        }
+    }
+    doc
+}
+
+const PROBLEM_TYPE: &str = "application/problem+json";
+
+fn problem_content() -> serde_json::Value {
+    json!({ PROBLEM_TYPE: { "schema": { "$ref": "#/components/schemas/Problem" } } })
+}
+
+/// Applies the shared rules of [`document`] to one operation.
+fn finish_operation(op: &mut serde_json::Value) {
+    let secured = op.get("security").and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty());
+    let has_body = op.get("requestBody").is_some();
+    let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else {
+        return;
+    };
+    let mut common: Vec<(&str, &str)> =
+        vec![("500", "an internal error: logged, never described to the caller")];
+    if secured {
+        common
+            .push(("401", "no session or API token, or one that is unknown, revoked or disabled"));
+    }
+    if has_body {
+        common.push(("400", "the body is not JSON"));
+        common.push(("413", "the body is over 1 MiB"));
+        common.push(("415", "the body is not sent as `application/json`"));
+    }
+    for (status, description) in common {
+        responses.entry(status).or_insert_with(|| json!({ "description": description }));
+    }
+    for (status, response) in responses.iter_mut() {
+        if status.starts_with('4') || status.starts_with('5') {
+            response["content"] = problem_content();
+        }
+    }
+}
+
+/// A published schema (`/schemas/NAME`) as an OpenAPI component: the same text without its `$schema` and `$id`.
+fn published(name: &str) -> serde_json::Value {
+    let text = SCHEMAS.iter().find(|(n, _)| *n == name).map_or("{}", |(_, t)| *t);
+    let mut schema: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    if let Some(o) = schema.as_object_mut() {
+        o.remove("$schema");
+        o.remove("$id");
+    }
+    schema
+}
+
+/// The request format as this deployment reads it: the published schema plus the checks its readers and
+/// screening make that the published schema leaves out (see `domain::Request::check` and `rules::screen`).
+fn request_schema(ctx: &rules::Context) -> serde_json::Value {
+    let mut schema = published("request.v1.json");
+    let states: Vec<&str> = ctx.lawpacks().map(|p| p.code.as_str()).collect();
+    let patches = [
+        ("/properties/reference", json!({ "minLength": 1, "maxLength": 128 })),
+        ("/properties/offences", json!({ "minItems": 1 })),
+        ("/properties/assurances/properties/retention_days", json!({ "maximum": u64::MAX })),
+        ("/properties/requested_state", json!({ "enum": [ctx.policy().state] })),
+        ("/properties/requesting/properties/state", json!({ "enum": states })),
+        ("/properties/data/properties/period/properties/from", json!({ "format": "date" })),
+        ("/properties/data/properties/period/properties/to", json!({ "format": "date" })),
+    ];
+    for (at, patch) in patches {
+        if let (Some(target), Some(patch)) =
+            (schema.pointer_mut(at).and_then(|t| t.as_object_mut()), patch.as_object())
+        {
+            target.extend(patch.clone());
+        }
+    }
+    // The readers take `null` for these optional fields as if they were absent.
+    for at in [
+        "/properties/emergency",
+        "/properties/emergency/properties/threat",
+        "/properties/emergency/properties/explanation",
+        "/properties/data/properties/period",
+        "/properties/authorization/properties/authority",
+        "/properties/assurances/properties/retention_days",
+        "/properties/intake",
+        "/properties/review",
+    ] {
+        if let Some(kind) = schema.pointer_mut(at).and_then(|t| t.get_mut("type")) {
+            *kind = json!([kind.clone(), "null"]);
+        }
+    }
+    schema["description"] = json!(format!(
+        "A request for electronic evidence (`rightsgate/request/v1`, `/schemas/request.v1.json`), as this \
+         deployment screens it: asked of `{}` by a state with a law pack.",
+        ctx.policy().state
+    ));
+    schema
+}
+
+/// The action body: one shape per action, each refusing the fields of the others.
+fn action_schema() -> serde_json::Value {
+    let plain: Vec<&str> = ActionName::ALL
+        .iter()
+        .map(|(_, n)| *n)
+        .filter(|n| !matches!(*n, "decide" | "execute"))
+        .collect();
+    let resolutions: Vec<&str> = [
+        Resolution::Approved,
+        Resolution::ApprovedInPart,
+        Resolution::Refused,
+        Resolution::Withdrawn,
+    ]
+    .iter()
+    .map(|r| r.as_str())
+    .collect();
+    let categories: Vec<&str> = domain::vocab::Category::ALL.iter().map(|c| c.as_str()).collect();
+    let day = json!({ "type": ["string", "null"], "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" });
+    json!({
+        "description": "A person's action on a case. Each action takes only its own fields; absent and `null` \
+            optional fields are the same.",
+        "oneOf": [
+            {
+                "title": "a plain action",
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["action"],
+                "properties": { "action": { "type": "string", "enum": plain } }
+            },
+            {
+                "title": "decide",
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["action", "resolution"],
+                "properties": {
+                    "action": { "const": "decide" },
+                    "resolution": { "type": "string", "enum": resolutions },
+                    "reason": {
+                        "type": ["string", "null"],
+                        "description": "Why the decision departs from the recommendation."
+                    },
+                    "second_approver": {
+                        "description": "Where four eyes are needed.",
+                        "oneOf": [{ "$ref": "#/components/schemas/SecondApprover" }, { "type": "null" }]
+                    }
+                }
+            },
+            {
+                "title": "execute",
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["action"],
+                "properties": {
+                    "action": { "const": "execute" },
+                    "disclosed": {
+                        "description": "What was disclosed: each item within a granted category and its window.",
+                        "type": ["array", "null"],
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["category"],
+                            "properties": {
+                                "category": { "type": "string", "enum": categories },
+                                "from": day,
+                                "to": day
+                            }
+                        }
+                    }
+                }
+            }
+        ]
+    })
 }
 
 /// The published schemas, hand-written and checked against the conformance requests in the tests.
@@ -89,7 +321,7 @@ pub(crate) struct Health {
 }
 
 /// Liveness: the process answers and the database is reachable.
-#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, description = "up", body = Health)))]
 pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     state.0.store.tree_size().await?;
     Ok(Json(Health { status: "ok", backend: state.0.store.backend_name() }))
@@ -97,9 +329,10 @@ pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Health>
 
 /// Screens a request without storing it; returns the decision (`rightsgate/decision/v1`).
 #[utoipa::path(post, path = "/api/v1/evaluate",
-    request_body(content = Object, description = "a request (`/schemas/request.v1.json`)", content_type = "application/json"),
-    responses((status = 200, description = "the decision (`/schemas/decision.v1.json`)", body = Object),
-        (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 415, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    request_body(content = RequestSchema, description = "a request (`/schemas/request.v1.json`)", content_type = "application/json"),
+    responses((status = 200, description = "the decision (`/schemas/decision.v1.json`)", body = DecisionSchema),
+        (status = 403, description = "the caller's role may not read cases"),
+        (status = 422, description = "the request does not read (a field named in `errors`)")),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn evaluate(
     State(state): State<AppState>,
@@ -123,16 +356,19 @@ pub(crate) struct Submitted {
     /// An open case from the same authority with an overlapping identifier.
     duplicate_of: Option<String>,
     /// The screening decision.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<DecisionSchema>)]
     decision: Option<domain::Decision>,
 }
 
 /// Screens a request and stores it as a new case (durable when this returns).
 #[utoipa::path(post, path = "/api/v1/requests",
-    request_body(content = Object, description = "a request (`/schemas/request.v1.json`)", content_type = "application/json"),
-    responses((status = 201, body = Submitted), (status = 200, description = "already stored", body = Submitted),
-        (status = 400, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 413, body = ProblemDoc),
-        (status = 415, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    request_body(content = RequestSchema, description = "a request (`/schemas/request.v1.json`)", content_type = "application/json"),
+    responses(
+        (status = 201, description = "stored as a new case", body = Submitted,
+            headers(("Location" = String, description = "the case, `/api/v1/cases/{id}`"))),
+        (status = 200, description = "the authority's reference was stored before; nothing was written", body = Submitted),
+        (status = 403, description = "the caller is not an intake officer"),
+        (status = 422, description = "the request does not read (a field named in `errors`)")),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn submit(
     State(state): State<AppState>,
@@ -262,7 +498,9 @@ pub(crate) fn filter(query: Option<&str>) -> Result<Filter, AppError> {
         ("open" = Option<bool>, Query, description = "only open cases"),
         ("requesting_state" = Option<String>, Query, description = "ISO 3166 code"),
         ("limit" = Option<u32>, Query, description = "1 to 1000, default 100")),
-    responses((status = 200, body = CaseList), (status = 400, body = ProblemDoc), (status = 403, body = ProblemDoc)),
+    responses((status = 200, description = "the cases", body = CaseList),
+        (status = 403, description = "the caller's role may not read cases"),
+        (status = 422, description = "a query field is unknown or out of range (named in `errors`)")),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn cases(
     State(state): State<AppState>,
@@ -298,7 +536,9 @@ pub(crate) struct TimelineItem {
     actor: String,
     role: String,
     leaf_index: u64,
-    #[schema(value_type = Object)]
+    /// What the event recorded besides its name: a decision's approvers, reason and departure, an execution's
+    /// disclosures; `null` for the other events.
+    #[schema(value_type = Option<Object>)]
     detail: Option<serde_json::Value>,
     proof: Proof,
 }
@@ -307,10 +547,10 @@ pub(crate) struct TimelineItem {
 pub(crate) struct CaseDetail {
     summary: CaseSummary,
     /// The request as received, unless purged.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     request: Option<serde_json::Value>,
     /// Screening's decision, unless purged.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<DecisionSchema>)]
     decision: Option<domain::Decision>,
     timeline: Vec<TimelineItem>,
 }
@@ -329,7 +569,9 @@ pub(crate) async fn proof(state: &AppState, index: u64, size: u64) -> Result<Pro
 
 /// One case with its decision, findings, timeline, and an inclusion proof of every event's ledger leaf.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = CaseDetail), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)),
+    responses((status = 200, description = "the case", body = CaseDetail),
+        (status = 403, description = "the caller's role may not read cases"),
+        (status = 404, description = "no such case")),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn case(
     State(state): State<AppState>,
@@ -382,7 +624,9 @@ pub(crate) struct CaseLedger {
 
 /// A case's ledger leaves with an inclusion proof of each against the current checkpoint (oversight and staff).
 #[utoipa::path(get, path = "/api/v1/ledger/cases/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = CaseLedger), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)),
+    responses((status = 200, description = "the case's leaves and proofs", body = CaseLedger),
+        (status = 403, description = "the caller's role may not read the ledger"),
+        (status = 404, description = "no such case")),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn case_ledger(
     State(state): State<AppState>,
@@ -425,24 +669,31 @@ impl std::fmt::Debug for SecondApprover {
     }
 }
 
-/// A person's action on a case.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A person's action on a case (documented by [`action_schema`]).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ActionBody {
     /// start_review, request_information, information_received, open_consultation, decide, execute,
     /// renew_preservation or close.
-    #[schema(value_type = String)]
     action: ActionName,
     /// For `decide`: approved, approved_in_part, refused or withdrawn.
-    #[schema(value_type = Option<String>)]
     resolution: Option<Resolution>,
     /// For `decide`: why the decision departs from the recommendation.
     reason: Option<String>,
     /// For `decide`, where four eyes are needed.
     second_approver: Option<SecondApprover>,
     /// For `execute`: what was disclosed, within the granted categories and windows.
-    #[schema(value_type = Option<Vec<Object>>)]
     disclosed: Option<Vec<Grant>>,
+}
+
+/// The fields an action takes besides `action`; the others are refused rather than ignored, so that a client's
+/// mistake (a disclosure sent with a decision) is not silently dropped.
+fn fields_of(action: ActionName) -> &'static [&'static str] {
+    match action {
+        ActionName::Decide => &["resolution", "reason", "second_approver"],
+        ActionName::Execute => &["disclosed"],
+        _ => &[],
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -453,11 +704,17 @@ pub(crate) struct ActionDone {
 /// Records a review action or a decision through `app::cases::act`; the store enforces roles, transitions, four
 /// eyes and the grant.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", params(("id" = String, Path)),
-    request_body(content = ActionBody, content_type = "application/json"),
-    responses((status = 200, body = ActionDone), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc),
-        (status = 409, description = "not allowed in the case's state", body = ProblemDoc),
-        (status = 422, description = "invalid body, a disclosure outside the grant, or the four-eyes rule refuses", body = ProblemDoc),
-        (status = 429, description = "too many failed checks of the second approver's password", body = ProblemDoc)),
+    request_body(content = ActionSchema, content_type = "application/json"),
+    responses((status = 200, description = "the case's new state", body = ActionDone),
+        (status = 403, description = "the caller's role may not take this action"),
+        (status = 404, description = "no such case"),
+        (status = 409, description = "not allowed in the case's state"),
+        (status = 422, description = "an invalid body, a field of another action, a disclosure outside the grant, a renewal of \
+            what is not a running preservation, or the four-eyes rule refuses (the field is named in `errors`)"),
+        (status = 429, description = "too many failed checks of the second approver's password",
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = 503, description = "too many password checks at once",
+            headers(("Retry-After" = u64, description = "seconds to wait")))),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn act(
     State(state): State<AppState>,
@@ -466,6 +723,26 @@ pub(crate) async fn act(
     JsonBytes(bytes): JsonBytes,
 ) -> Result<Json<ActionDone>, AppError> {
     let body: ActionBody = parse_json(&bytes)?;
+    let fields: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
+    let allowed = fields_of(body.action);
+    if let Some(other) = fields.keys().find(|k| *k != "action" && !allowed.contains(&k.as_str())) {
+        return Err(AppError::field(
+            &format!("/{other}"),
+            format!("`{other}` is not a field of `{}`", body.action.as_str()),
+        ));
+    }
+    // Serde also reads a struct from an array of its fields in order; the body has objects only.
+    let items = fields.get("disclosed").and_then(|d| d.as_array()).into_iter().flatten();
+    let objects = fields
+        .get("second_approver")
+        .map(|v| ("/second_approver".to_owned(), v))
+        .into_iter()
+        .chain(items.enumerate().map(|(i, v)| (format!("/disclosed/{i}"), v)));
+    for (at, v) in objects {
+        if v.is_array() {
+            return Err(AppError::field(&at, "expected an object, not an array"));
+        }
+    }
     let request = ActionRequest {
         action: body.action,
         resolution: body.resolution,
@@ -489,7 +766,7 @@ pub(crate) struct CheckpointBody {
 }
 
 /// The ledger's current checkpoint (public: it holds only a size and a root hash).
-#[utoipa::path(get, path = "/api/v1/checkpoint", responses((status = 200, body = CheckpointBody)))]
+#[utoipa::path(get, path = "/api/v1/checkpoint", responses((status = 200, description = "the checkpoint", body = CheckpointBody)))]
 pub(crate) async fn checkpoint(
     State(state): State<AppState>,
 ) -> Result<Json<CheckpointBody>, AppError> {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use store::{ConfirmError, StoreError};
 
 /// One problem with one field of the input.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub(crate) struct FieldError {
     /// A JSON pointer (RFC 6901) into the body (`/data/categories/1`), or the query/form field's name.
     pub(crate) pointer: String,
@@ -233,14 +233,21 @@ pub(crate) fn with_retry_after(mut response: Response, seconds: Option<u64>) -> 
     response
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem document, sent as `application/problem+json` (the API's `Problem` schema).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
     kind: &'static str,
+    /// A short summary (`invalid input`, `not found`).
     title: &'static str,
+    /// The HTTP status code.
     status: u16,
+    /// What went wrong, for a person to read.
     detail: &'a str,
+    /// One entry per field at fault; absent when the problem is not about fields.
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    #[schema(required = false)]
     errors: &'a [FieldError],
 }
 

@@ -563,7 +563,8 @@ async fn login_sessions_csrf_and_rate_limit() {
     assert_eq!(res.status(), 429);
 }
 
-/// The OpenAPI document is 3.1 and lists every API route; the schemas accept the conformance requests.
+/// The OpenAPI document is 3.1, lists every API route and documents what the server does; the schemas accept the
+/// conformance requests.
 #[tokio::test]
 async fn openapi_and_schemas() {
     let h = Harness::new().await;
@@ -581,6 +582,62 @@ async fn openapi_and_schemas() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
+    // The document tells the truth about what the server answers and accepts (issue 14): every error answer
+    // is documented as a problem document, the shared answers (401, 400, 413, 415) are where they can happen,
+    // request schemas refuse unknown fields as the readers do, and nullable fields say so.
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            let responses = op["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                let content = response["content"].as_object();
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = content.unwrap_or_else(|| panic!("{at} {status}: no content"));
+                    let types: Vec<&String> = content.keys().collect();
+                    assert_eq!(types, ["application/problem+json"], "{at} {status}");
+                    assert_eq!(
+                        content["application/problem+json"]["schema"]["$ref"],
+                        "#/components/schemas/Problem",
+                        "{at} {status}"
+                    );
+                }
+            }
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            let mut expected = vec!["500"];
+            if secured {
+                expected.push("401");
+            }
+            if op.get("requestBody").is_some() {
+                expected.extend(["400", "413", "415"]);
+            }
+            for status in expected {
+                assert!(responses.contains_key(status), "{at} does not document {status}");
+            }
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 8);
+
+    // Request schemas are strict wherever the server reads with unknown fields refused.
+    let schemas = &doc["components"]["schemas"];
+    let mut objects = 0;
+    for name in ["Request", "ActionBody"] {
+        strict(schemas, &schemas[name], name, &mut objects);
+    }
+    assert!(objects > 15, "{objects} object schemas checked");
+    // The deployment's own constraints: screening refuses other states.
+    let request = &schemas["Request"]["properties"];
+    assert_eq!(request["requested_state"]["enum"], json!([crate::common::ctx().policy().state]));
+    let states = request["requesting"]["properties"]["state"]["enum"].as_array().unwrap();
+    assert_eq!(states.len(), crate::common::ctx().lawpacks().count());
+    // Nullable fields say so.
+    let timeline = &schemas["TimelineItem"]["properties"];
+    assert_eq!(timeline["detail"]["type"], json!(["object", "null"]), "{timeline}");
+    let actions = schemas["ActionBody"]["oneOf"].as_array().unwrap();
+    let disclosed = &actions[2]["properties"]["disclosed"];
+    assert_eq!(disclosed["items"]["required"], json!(["category"]), "{disclosed}");
+
     let (status, schema) = h.json("GET", "/schemas/request.v1.json", None, None).await;
     assert_eq!(status, 200);
     let (_, dschema) = h.json("GET", "/schemas/decision.v1.json", None, None).await;
@@ -596,11 +653,97 @@ async fn openapi_and_schemas() {
         if let Ok(r) = domain::Request::parse("r", &bytes) {
             if let Ok(d) = rules::screen(&r, &rules::sha256_hex(&bytes), &ctx) {
                 conforms(&dschema, &serde_json::to_value(&d).unwrap(), "$");
+                // What this deployment screens, its OpenAPI request schema admits.
+                conforms(&schemas["Request"], request, "$");
             }
         }
         n += 1;
     }
     assert!(n >= 30);
+}
+
+/// The server refuses what the OpenAPI document's schemas forbid, and accepts what they allow (issue 14).
+#[tokio::test]
+async fn issue_14_server_refuses_what_the_schemas_forbid() {
+    let h = Harness::new().await;
+    // The server refuses what the schemas forbid, and accepts what they allow.
+    let case = h.submit("001-fraud-approve.json", "OA-1").await;
+    let act = format!("/api/v1/cases/{case}/actions");
+    for (body, pointer) in [
+        (json!({"action": "start_review", "resolution": "approved"}), "/resolution"),
+        (json!({"action": "decide", "resolution": "approved", "disclosed": []}), "/disclosed"),
+        (json!({"action": "execute", "disclosed": [["content"]]}), "/disclosed/0"),
+        (
+            json!({"action": "decide", "resolution": "refused", "second_approver": ["a", "b"]}),
+            "/second_approver",
+        ),
+    ] {
+        let (status, problem) = h.json("POST", &act, Some(Role::Approver), Some(&body)).await;
+        assert_eq!(status, 422, "{body}: {problem}");
+        assert_eq!(problem["errors"][0]["pointer"], pointer, "{body}: {problem}");
+    }
+    let mut arrays = request_body("OA-2");
+    arrays["emergency"] = json!([null, null]);
+    arrays["requesting"] = json!(["DE", "x", "court"]);
+    let (status, problem) =
+        h.json("POST", "/api/v1/evaluate", Some(Role::Reviewer), Some(&arrays)).await;
+    assert_eq!(status, 422, "{problem}");
+    let pointers: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/requesting", "/emergency"], "{problem}");
+    // JSON has one number type: `30.0` is the integer the schema asks for.
+    let mut whole = request_body("OA-3");
+    whole["assurances"]["retention_days"] = json!(30.0);
+    whole["review"] = serde_json::Value::Null;
+    let (status, decision) =
+        h.json("POST", "/api/v1/evaluate", Some(Role::Reviewer), Some(&whole)).await;
+    assert_eq!(status, 200, "{decision}");
+    // A problem is sent as documented.
+    let res = h
+        .send(
+            Request::builder()
+                .uri("/api/v1/cases/nope")
+                .header(header::AUTHORIZATION, format!("Bearer {}", h.token(Role::Reviewer)))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/problem+json");
+}
+
+fn request_body(reference: &str) -> serde_json::Value {
+    request("001-fraud-approve.json", reference)
+}
+
+/// Asserts that every object schema under `schema` (following `$ref`s into `schemas`) refuses unknown fields.
+fn strict(schemas: &serde_json::Value, schema: &serde_json::Value, at: &str, n: &mut usize) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.strip_prefix("#/components/schemas/").unwrap();
+        return strict(schemas, &schemas[name], &format!("{at}->{name}"), n);
+    }
+    let types = match &schema["type"] {
+        serde_json::Value::String(t) => vec![t.as_str()],
+        serde_json::Value::Array(ts) => ts.iter().filter_map(|t| t.as_str()).collect(),
+        _ => vec![],
+    };
+    if types.contains(&"object") {
+        assert_eq!(schema["additionalProperties"], false, "{at} accepts unknown fields");
+        *n += 1;
+    }
+    for (k, v) in schema["properties"].as_object().into_iter().flatten() {
+        strict(schemas, v, &format!("{at}.{k}"), n);
+    }
+    if schema.get("items").is_some() {
+        strict(schemas, &schema["items"], &format!("{at}[]"), n);
+    }
+    for (i, v) in schema["oneOf"].as_array().into_iter().flatten().enumerate() {
+        strict(schemas, v, &format!("{at}|{i}"), n);
+    }
 }
 
 /// A small checker for the subset of JSON Schema the published schemas use: type, const, enum, pattern
