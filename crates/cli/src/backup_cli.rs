@@ -80,8 +80,12 @@ pub(crate) fn restore(
     }
     std::fs::copy(file, &staging).with_context(|| format!("copying `{}`", file.display()))?;
     std::fs::File::open(&staging).and_then(|f| f.sync_all()).context("syncing the copy")?;
-    let size = runtime()?.block_on(async {
-        let staged = store::Store::connect(&format!("sqlite://{}?mode=rw", staging.display()))
+    // The ledger is checked on a second, throwaway copy, so the file put in place was never opened and has no
+    // write-ahead log of its own; the first `serve` on it applies any newer migrations.
+    let checking = with_suffix(&target, ".checking");
+    std::fs::copy(&staging, &checking).context("copying the backup for its check")?;
+    let checked = runtime()?.block_on(async {
+        let staged = store::Store::connect(&format!("sqlite://{}?mode=rw", checking.display()))
             .await
             .context("opening the backup")?;
         let verified = staged.verify_ledger(None).await;
@@ -89,13 +93,19 @@ pub(crate) fn restore(
         let report =
             verified.context("the backup's ledger does not verify; nothing was restored")?;
         anyhow::Ok(report.root.size())
-    })?;
-    if with_suffix(&staging, "-wal").exists() {
-        anyhow::bail!(
-            "the checked copy `{}` still has a write-ahead log; nothing was restored",
-            staging.display()
-        );
+    });
+    for scratch in
+        [checking.clone(), with_suffix(&checking, "-wal"), with_suffix(&checking, "-shm")]
+    {
+        let _ = std::fs::remove_file(scratch);
     }
+    let size = match checked {
+        Ok(size) => size,
+        Err(e) => {
+            let _ = std::fs::remove_file(&staging);
+            return Err(e);
+        }
+    };
     if target.exists() {
         for (from, to) in [("", ""), ("-wal", "-wal"), ("-shm", "-shm")] {
             let from = with_suffix(&target, from);

@@ -96,7 +96,9 @@ pub(crate) fn write_secret(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut f = options.open(path).with_context(|| format!("creating `{}`", path.display()))?;
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating `{}` (it must not exist yet)", path.display()))?;
     f.write_all(contents).with_context(|| format!("writing `{}`", path.display()))?;
     f.sync_all().with_context(|| format!("syncing `{}`", path.display()))?;
     Ok(())

@@ -511,26 +511,9 @@ fn keygen(path: &Path, origin: &str, out: &mut dyn Write) -> anyhow::Result<Exit
         Ok(s) => s,
         Err(e) => return invalid(&e.to_string()),
     };
-    write_private(path, &signer.to_private_string())?;
+    crate::data_dir::write_secret(path, format!("{}\n", signer.to_private_string()).as_bytes())?;
     writeln!(out, "{}", signer.verifier())?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes a secret to a new file that only the owner can read.
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut f = options.open(path).with_context(|| {
-        format!("creating key file `{}` (it must not exist yet)", path.display())
-    })?;
-    writeln!(f, "{contents}").with_context(|| format!("writing `{}`", path.display()))?;
-    f.sync_all().with_context(|| format!("syncing `{}`", path.display()))?;
-    Ok(())
 }
 
 fn read_signer(path: &Path) -> anyhow::Result<Result<NoteSigner, ExitCode>> {
