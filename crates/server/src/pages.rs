@@ -715,6 +715,19 @@ pub(crate) async fn oversight(
     let Some(user) = user.0 else { return Ok(to_login()) };
     user.require(Action::ReadLedger, "read the ledger")?;
     let checkpoint = crate::api::current_checkpoint(&state).await?;
+    // Witness status: the latest checkpoint witnesses co-signed, and who signed it (the note's signature lines
+    // other than the log's own; `/ledger/checkpoint` publishes this note).
+    let cosigned = match state.0.store.latest_cosigned_checkpoint().await? {
+        Some((size, note)) => {
+            let signers: Vec<String> = ledger::open_note(&note)
+                .map(|(_, sigs)| {
+                    sigs.into_iter().map(|s| s.name).filter(|n| *n != checkpoint.origin).collect()
+                })
+                .unwrap_or_default();
+            json!({ "size": size, "behind": checkpoint.size.saturating_sub(size), "witnesses": signers, "note": note })
+        }
+        None => Value::Null,
+    };
     let case = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
         .find(|(k, _)| k == "case")
         .map(|(_, v)| v.trim().to_owned())
@@ -749,6 +762,7 @@ pub(crate) async fn oversight(
         json!({
             "user": user_ctx(&user),
             "checkpoint": { "origin": checkpoint.origin, "size": checkpoint.size, "root": checkpoint.root, "note": checkpoint.note, "signed": checkpoint.signed },
+            "cosigned": cosigned,
             "case": found.as_ref().map(|l| l.case.clone()),
             "missing": missing,
             "events": events,

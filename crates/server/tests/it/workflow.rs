@@ -182,6 +182,25 @@ async fn oversight_sees_every_cases_proofs_and_never_personal_data() {
     assert!(page.contains("review_started") && !page.contains("OV-SECRET-REF"), "{page}");
     let page = page_get(&h, Role::Oversight, "/oversight?case=NO-SUCH-CASE").await;
     assert!(page.contains("No case with id"), "{page}");
+    assert!(page.contains("No checkpoint has been co-signed by witnesses"), "{page}");
+    // Once witnesses co-signed, the page names them and how far the tree has grown since.
+    let store = h.state.store();
+    let size = store.tree_size().await.unwrap();
+    let signer = ledger::NoteSigner::from_seed("rightsgate/ledger", [4; 32]).unwrap();
+    let note = ledger::Checkpoint::new("rightsgate/ledger", store.root_at(size - 1).await.unwrap())
+        .unwrap()
+        .sign(&signer)
+        .unwrap();
+    let cosigned = format!("{note}— witness.example AAAAAAAAAAAAAAAA\n");
+    store
+        .save_cosigned_checkpoint(size - 1, &cosigned, time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let page = page_get(&h, Role::Oversight, "/oversight").await;
+    assert!(
+        page.contains("<code>witness.example</code>") && page.contains("1 behind the current tree"),
+        "{page}"
+    );
     let (cookie, _) = h.session(Role::Oversight).await;
     let res = h
         .send(
