@@ -296,6 +296,9 @@ const OBJECTS: &[(&str, &str)] = &[
 /// Serde also reads a struct from an array of its fields in order (`"emergency": [null, null]`), which the
 /// format does not allow: one error for each array where the format has an object.
 fn arrays_for_objects(file: &str, bytes: &[u8]) -> Vec<InputError> {
+    if !may_hold_arrays_for_objects(bytes) {
+        return Vec::new();
+    }
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else { return Vec::new() };
     let mut problems = Vec::new();
     for (pointer, path) in OBJECTS {
@@ -317,7 +320,76 @@ fn arrays_for_objects(file: &str, bytes: &[u8]) -> Vec<InputError> {
     problems
 }
 
+/// A cheap pre-check for [`arrays_for_objects`], so a well-formed request is not parsed twice: an array can only
+/// stand where the format has an object if some `[` opens the document, follows another `[` or a `,` (an array
+/// inside the `identifiers` or `offences` lists; the format has no arrays of arrays), or follows the key of an
+/// object member. A `[` inside a string may say yes wrongly; then the exact check runs. It never says no wrongly.
+fn may_hold_arrays_for_objects(bytes: &[u8]) -> bool {
+    const OBJECT_KEYS: &[&[u8]] = &[
+        b"requesting",
+        b"legal_basis",
+        b"data",
+        b"period",
+        b"emergency",
+        b"authorization",
+        b"assurances",
+        b"intake",
+        b"review",
+    ];
+    let before =
+        |end: usize| bytes.get(..end).unwrap_or(&[]).iter().rposition(|b| !b.is_ascii_whitespace());
+    for (at, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'[') {
+        let Some(prev) = before(at) else { return true };
+        match bytes.get(prev) {
+            Some(b'[' | b',') => return true,
+            Some(b':') => {
+                let Some(close) = before(prev) else { return true };
+                if bytes.get(close) != Some(&b'"') {
+                    return true;
+                }
+                let key = bytes.get(..close).unwrap_or(&[]);
+                let quoted = |k: &&[u8]| {
+                    key.ends_with(k)
+                        && key.len().checked_sub(k.len() + 1).and_then(|i| key.get(i))
+                            == Some(&b'"')
+                };
+                if OBJECT_KEYS.iter().any(quoted) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Whether `code` has the shape of an ISO 3166-1 alpha-2 code (two ASCII upper-case letters).
 pub fn is_country(code: &str) -> bool {
     code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod array_check {
+    use super::may_hold_arrays_for_objects as may;
+
+    /// The pre-check says yes wherever the exact check can find an array for an object, and no for a
+    /// well-formed request, so well-formed requests are parsed once.
+    #[test]
+    fn the_pre_check_never_misses_an_array_where_an_object_belongs() {
+        let good = br#"{"requesting":{"state":"BR"},"data":{"categories":["subscriber", "traffic"],"identifiers":[{"type":"ip","value":"1"}],"period":{"from":"2026-01-01"}},"offences":[{"ref":"A"}, {"ref":"B"}],"facts":"no brackets"}"#;
+        assert!(!may(good));
+        for bad in [
+            &br#"[1, 2]"#[..],
+            br#" [ {"a":1} ]"#,
+            br#"{"emergency": [null, null]}"#,
+            br#"{"data":{"period" :[ "2026-01-01", "2026-02-01"]}}"#,
+            br#"{"offences":[[ "A", "x" ]]}"#,
+            br#"{"data":{"identifiers":[{"type":"ip","value":"1"}, ["ip", "2"]]}}"#,
+            br#"{"requesting": ["BR", "x", "court"]}"#,
+        ] {
+            assert!(may(bad), "{}", String::from_utf8_lossy(bad));
+        }
+        // A bracket in free text may say yes (the exact check then finds nothing), never no.
+        assert!(may(br#"{"facts":"see, [annex 2]","categories":["content"]}"#));
+    }
 }
