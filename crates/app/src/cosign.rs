@@ -47,28 +47,26 @@ impl Policy {
     /// # Errors
     /// A message naming the flag and what was expected.
     pub fn from_flags(values: &[String], quorum: Option<usize>) -> Result<Policy, String> {
-        let mut witnesses = Vec::new();
+        let mut keys = Vec::new();
+        let mut urls = Vec::new();
         for value in values {
             let (vkey, url) = value
                 .split_once('=')
                 .ok_or_else(|| format!("--witness: `{value}` is not VKEY=URL"))?;
-            let verifier = vkey.parse::<CosignatureVerifier>().map_err(|e| {
-                format!("--witness: `{vkey}` is not a cosignature verifier key: {e}")
-            })?;
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(format!(
                     "--witness: `{url}` is not an http(s) URL of the witness's add-checkpoint endpoint"
                 ));
             }
-            witnesses.push(Witness { verifier, link: Link::Http(url.to_owned()) });
+            keys.push(vkey.to_owned());
+            urls.push(url.to_owned());
         }
-        let quorum = quorum.unwrap_or(witnesses.len());
-        if quorum > witnesses.len() {
-            return Err(format!(
-                "--quorum: {quorum} is more than the {} witnesses given",
-                witnesses.len()
-            ));
-        }
+        let (verifiers, quorum) = witness_keys(&keys, quorum)?;
+        let witnesses = verifiers
+            .into_iter()
+            .zip(urls)
+            .map(|(verifier, url)| Witness { verifier, link: Link::Http(url) })
+            .collect();
         Ok(Policy { witnesses, quorum })
     }
 
@@ -76,6 +74,32 @@ impl Policy {
     pub fn verifiers(&self) -> Vec<CosignatureVerifier> {
         self.witnesses.iter().map(|w| w.verifier.clone()).collect()
     }
+}
+
+/// Reads `--witness` cosignature verifier keys and `--quorum` (default: all of them), as `serve`,
+/// `ledger checkpoint`, `monitor` and `report verify` take them.
+///
+/// # Errors
+/// A message naming the flag and what was expected.
+pub fn witness_keys(
+    values: &[String],
+    quorum: Option<usize>,
+) -> Result<(Vec<CosignatureVerifier>, usize), String> {
+    let verifiers = values
+        .iter()
+        .map(|vkey| {
+            vkey.parse::<CosignatureVerifier>()
+                .map_err(|e| format!("--witness: `{vkey}` is not a cosignature verifier key: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let quorum = quorum.unwrap_or(verifiers.len());
+    if quorum > verifiers.len() {
+        return Err(format!(
+            "--quorum: {quorum} is more than the {} witnesses given",
+            verifiers.len()
+        ));
+    }
+    Ok((verifiers, quorum))
 }
 
 /// A checkpoint co-signed by a quorum.

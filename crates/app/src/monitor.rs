@@ -14,6 +14,8 @@ use hyper_util::rt::TokioExecutor;
 use ledger::{Checkpoint, CosignatureVerifier, RootHash, TilePath, TileSet, VerifierKey};
 use serde::{Deserialize, Serialize};
 
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Empty<bytes::Bytes>>;
+
 /// Where the published ledger is read from.
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -24,8 +26,9 @@ pub enum Source {
 }
 
 impl Source {
-    /// Reads `path` (`checkpoint`, `tile/0/000`); `None` when it does not exist.
-    async fn get(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+    /// Reads `path` (`checkpoint`, `tile/0/000`); `None` when it does not exist. One `client` serves a whole
+    /// run, so its connection is reused across the thousands of tiles of a large ledger.
+    async fn get(&self, client: &HttpClient, path: &str) -> Result<Option<Vec<u8>>, String> {
         match self {
             Source::Dir(dir) => match tokio::fs::read(dir.join(path)).await {
                 Ok(bytes) => Ok(Some(bytes)),
@@ -34,8 +37,6 @@ impl Source {
             },
             Source::Http(base) => {
                 let url = format!("{base}{path}");
-                let client =
-                    Client::builder(TokioExecutor::new()).build_http::<Empty<bytes::Bytes>>();
                 let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
                 let response =
                     tokio::time::timeout(std::time::Duration::from_secs(30), client.get(uri))
@@ -152,8 +153,9 @@ pub async fn check(
     trust: &Trust,
     previous: Option<&Seen>,
 ) -> Result<Checked, MonitorError> {
+    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     let note = source
-        .get("checkpoint")
+        .get(&client, "checkpoint")
         .await
         .map_err(MonitorError::Fetch)?
         .ok_or_else(|| MonitorError::Fetch("no checkpoint published".into()))?;
@@ -183,7 +185,7 @@ pub async fn check(
     for tile in &all {
         let path = TilePath::hashes(*tile).to_string();
         let bytes = source
-            .get(&path)
+            .get(&client, &path)
             .await
             .map_err(MonitorError::Fetch)?
             .ok_or_else(|| MonitorError::Tiles(format!("`{path}` is missing")))?;
@@ -207,7 +209,7 @@ pub async fn check(
                 .map_err(|e| MonitorError::Tiles(e.to_string()))?
                 .to_string();
             let bytes = source
-                .get(&path)
+                .get(&client, &path)
                 .await
                 .map_err(MonitorError::Fetch)?
                 .ok_or_else(|| MonitorError::Tiles(format!("`{path}` is missing")))?;

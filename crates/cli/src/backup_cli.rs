@@ -61,7 +61,7 @@ pub(crate) fn restore(
             target.display()
         ));
     }
-    let aside = with_suffix(&target, ".before-restore");
+    let aside = crate::data_dir::with_suffix(&target, ".before-restore");
     if target.exists() && aside.exists() {
         return crate::invalid(&format!(
             "--force: `{}` is kept from an earlier restore; move it away first, nothing is ever deleted",
@@ -69,9 +69,12 @@ pub(crate) fn restore(
         ));
     }
     // Check a copy beside the target, so the final step is a rename within one directory.
-    let staging = with_suffix(&target, ".restoring");
-    for leftover in [staging.clone(), with_suffix(&staging, "-wal"), with_suffix(&staging, "-shm")]
-    {
+    let staging = crate::data_dir::with_suffix(&target, ".restoring");
+    for leftover in [
+        staging.clone(),
+        crate::data_dir::with_suffix(&staging, "-wal"),
+        crate::data_dir::with_suffix(&staging, "-shm"),
+    ] {
         if leftover.exists() {
             std::fs::remove_file(&leftover).with_context(|| {
                 format!("removing `{}` left by an interrupted restore", leftover.display())
@@ -82,7 +85,7 @@ pub(crate) fn restore(
     std::fs::File::open(&staging).and_then(|f| f.sync_all()).context("syncing the copy")?;
     // The ledger is checked on a second, throwaway copy, so the file put in place was never opened and has no
     // write-ahead log of its own; the first `serve` on it applies any newer migrations.
-    let checking = with_suffix(&target, ".checking");
+    let checking = crate::data_dir::with_suffix(&target, ".checking");
     std::fs::copy(&staging, &checking).context("copying the backup for its check")?;
     let checked = runtime()?.block_on(async {
         let staged = store::Store::connect(&format!("sqlite://{}?mode=rw", checking.display()))
@@ -94,9 +97,11 @@ pub(crate) fn restore(
             verified.context("the backup's ledger does not verify; nothing was restored")?;
         anyhow::Ok(report.root.size())
     });
-    for scratch in
-        [checking.clone(), with_suffix(&checking, "-wal"), with_suffix(&checking, "-shm")]
-    {
+    for scratch in [
+        checking.clone(),
+        crate::data_dir::with_suffix(&checking, "-wal"),
+        crate::data_dir::with_suffix(&checking, "-shm"),
+    ] {
         let _ = std::fs::remove_file(scratch);
     }
     let size = match checked {
@@ -108,18 +113,16 @@ pub(crate) fn restore(
     };
     if target.exists() {
         for (from, to) in [("", ""), ("-wal", "-wal"), ("-shm", "-shm")] {
-            let from = with_suffix(&target, from);
+            let from = crate::data_dir::with_suffix(&target, from);
             if from.exists() {
-                std::fs::rename(&from, with_suffix(&aside, to))
+                std::fs::rename(&from, crate::data_dir::with_suffix(&aside, to))
                     .with_context(|| format!("moving `{}` aside", from.display()))?;
             }
         }
     }
     std::fs::rename(&staging, &target)
         .with_context(|| format!("putting the backup in place at `{}`", target.display()))?;
-    if let Some(dir) = target.parent() {
-        std::fs::File::open(dir).and_then(|d| d.sync_all()).context("syncing the directory")?;
-    }
+    crate::data_dir::sync_parent(&target)?;
     writeln!(
         out,
         "restored {} ({size} ledger leaves, verified) to {}",
@@ -145,10 +148,4 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().filter(|p| !p.is_empty())?;
     Some(PathBuf::from(path))
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }

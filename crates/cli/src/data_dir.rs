@@ -149,3 +149,18 @@ pub(crate) fn init(origin: &str, out: &mut dyn std::io::Write) -> anyhow::Result
     writeln!(out, "database ready: {}", dir.join(DB_FILE).display())?;
     Ok(())
 }
+
+/// `path` with `suffix` appended to its file name (`rightsgate.key` → `rightsgate.key.new`).
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Syncs the directory holding `path`, so a rename or a new file in it survives a crash.
+pub(crate) fn sync_parent(path: &Path) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("syncing the directory `{}`", dir.display()))
+}

@@ -49,12 +49,7 @@ pub(crate) fn run(cmd: KeyCommand, out: &mut dyn Write) -> anyhow::Result<ExitCo
 
 /// `K.new` and `K.old` beside the key file `K`.
 pub(crate) fn siblings(key: &Path) -> (PathBuf, PathBuf) {
-    let with = |suffix: &str| {
-        let mut name = key.as_os_str().to_owned();
-        name.push(suffix);
-        PathBuf::from(name)
-    };
-    (with(".new"), with(".old"))
+    (data_dir::with_suffix(key, ".new"), data_dir::with_suffix(key, ".old"))
 }
 
 async fn rotate(
@@ -67,7 +62,7 @@ async fn rotate(
     let old_key_at = match (key.exists(), new_path.exists(), old_path.exists()) {
         (true, false, false) => {
             data_dir::write_secret(&new_path, &store::Sealer::generate_key())?;
-            sync_dir(&new_path)?;
+            data_dir::sync_parent(&new_path)?;
             writeln!(out, "new key written to {}", new_path.display())?;
             key.clone()
         }
@@ -117,11 +112,11 @@ async fn rotate(
     if key.exists() {
         std::fs::rename(&key, &old_path)
             .with_context(|| format!("moving `{}` aside", key.display()))?;
-        sync_dir(&key)?;
+        data_dir::sync_parent(&key)?;
     }
     std::fs::rename(&new_path, &key)
         .with_context(|| format!("putting the new key in place at `{}`", key.display()))?;
-    sync_dir(&key)?;
+    data_dir::sync_parent(&key)?;
     destroy(&old_path)?;
     writeln!(
         out,
@@ -129,14 +124,6 @@ async fn rotate(
         key.display()
     )?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Syncs the directory holding `path`, so a rename or a new file survives a crash.
-fn sync_dir(path: &Path) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing the directory `{}`", dir.display()))
 }
 
 /// Overwrites a key file with zeros, syncs it and deletes it. On a copy-on-write or wear-levelling medium the
@@ -153,5 +140,5 @@ fn destroy(path: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("overwriting `{}`", path.display()))?;
     drop(f);
     std::fs::remove_file(path).with_context(|| format!("deleting `{}`", path.display()))?;
-    sync_dir(path)
+    data_dir::sync_parent(path)
 }

@@ -45,24 +45,10 @@ pub(crate) fn run(args: &MonitorArgs, out: &mut dyn Write) -> anyhow::Result<Exi
         Ok(key) => key,
         Err(e) => return crate::invalid(&format!("--log-key: not a note verifier key: {e}")),
     };
-    let mut witnesses = Vec::new();
-    for w in &args.witnesses {
-        match w.parse::<ledger::CosignatureVerifier>() {
-            Ok(v) => witnesses.push(v),
-            Err(e) => {
-                return crate::invalid(&format!(
-                    "--witness: `{w}` is not a cosignature verifier key: {e}"
-                ))
-            }
-        }
-    }
-    let quorum = args.quorum.unwrap_or(witnesses.len());
-    if quorum > witnesses.len() {
-        return crate::invalid(&format!(
-            "--quorum: {quorum} is more than the {} witnesses given",
-            witnesses.len()
-        ));
-    }
+    let (witnesses, quorum) = match app::cosign::witness_keys(&args.witnesses, args.quorum) {
+        Ok(keys) => keys,
+        Err(msg) => return crate::invalid(&msg),
+    };
     let source = if args.source.starts_with("http://") || args.source.starts_with("https://") {
         let mut base = args.source.clone();
         if !base.ends_with('/') {
@@ -128,10 +114,6 @@ fn save(path: &Path, seen: &Seen) -> anyhow::Result<()> {
             .with_context(|| format!("writing `{}`", tmp.display()))?;
     }
     std::fs::rename(&tmp, path).with_context(|| format!("saving `{}`", path.display()))?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .context("syncing the state directory")?;
-    }
+    crate::data_dir::sync_parent(path)?;
     Ok(())
 }

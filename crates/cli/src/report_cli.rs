@@ -115,16 +115,14 @@ pub(crate) fn run(
         .context("starting the async runtime")?;
     match cmd {
         None => runtime.block_on(make(args, out)),
-        Some(ReportCommand::Verify { report, db, verifier_key, witnesses, quorum }) => {
-            let quorum = quorum.unwrap_or(witnesses.len());
-            runtime.block_on(verify(
+        Some(ReportCommand::Verify { report, db, verifier_key, witnesses, quorum }) => runtime
+            .block_on(verify(
                 &report,
                 db.as_deref(),
                 verifier_key.as_deref(),
                 (&witnesses, quorum),
                 out,
-            ))
-        }
+            )),
     }
 }
 
@@ -281,7 +279,7 @@ async fn verify(
     path: &Path,
     db: Option<&str>,
     verifier_key: Option<&str>,
-    (witnesses, quorum): (&[String], usize),
+    (witnesses, quorum): (&[String], Option<usize>),
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let db = data_dir::db_or_default(db)?;
@@ -297,23 +295,10 @@ async fn verify(
     }
     let mut cosigned_by = Vec::new();
     if !witnesses.is_empty() {
-        let mut verifiers = Vec::new();
-        for w in witnesses {
-            match w.parse::<ledger::CosignatureVerifier>() {
-                Ok(v) => verifiers.push(v),
-                Err(e) => {
-                    return invalid(&format!(
-                        "--witness: `{w}` is not a cosignature verifier key: {e}"
-                    ))
-                }
-            }
-        }
-        if quorum > verifiers.len() {
-            return invalid(&format!(
-                "--quorum: {quorum} is more than the {} witnesses given",
-                verifiers.len()
-            ));
-        }
+        let (verifiers, quorum) = match app::cosign::witness_keys(witnesses, quorum) {
+            Ok(keys) => keys,
+            Err(msg) => return invalid(&msg),
+        };
         match report::verify::cosigned_by(&doc, verifier_key, &verifiers, quorum) {
             Ok(names) => cosigned_by = names,
             Err(e) => return verify_failed(path, e, out),

@@ -161,18 +161,8 @@ impl FromStr for Cosigner {
 
     /// Reads a private key string written by [`Cosigner::to_private_string`].
     fn from_str(s: &str) -> Result<Self, KeyError> {
-        let rest = s
-            .trim()
-            .strip_prefix("PRIVATE+KEY+")
-            .ok_or(KeyError::Malformed("missing `PRIVATE+KEY+` prefix"))?;
-        let (name, id, raw) = split_key(rest)?;
-        let (alg, seed) = raw.split_first().ok_or(KeyError::Malformed("empty key"))?;
-        if *alg != COSIGNATURE_V1 {
-            return Err(KeyError::Algorithm(*alg));
-        }
-        let seed =
-            <[u8; 32]>::try_from(seed).map_err(|_| KeyError::Malformed("seed is not 32 bytes"))?;
-        let cosigner = Self::from_seed(name, seed)?;
+        let (name, id, seed) = crate::note::read_private_key(s, COSIGNATURE_V1)?;
+        let cosigner = Self::from_seed(&name, seed)?;
         if cosigner.verifier().key_id != id {
             return Err(KeyError::HashMismatch);
         }

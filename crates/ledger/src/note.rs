@@ -135,23 +135,30 @@ impl FromStr for NoteSigner {
 
     /// Reads a private key string written by [`NoteSigner::to_private_string`].
     fn from_str(s: &str) -> Result<Self, KeyError> {
-        let rest = s
-            .trim()
-            .strip_prefix("PRIVATE+KEY+")
-            .ok_or(KeyError::Malformed("missing `PRIVATE+KEY+` prefix"))?;
-        let (name, hash, raw) = split_key(rest)?;
-        let (alg, seed) = raw.split_first().ok_or(KeyError::Malformed("empty key"))?;
-        if *alg != ALG_ED25519 {
-            return Err(KeyError::Algorithm(*alg));
-        }
-        let seed =
-            <[u8; 32]>::try_from(seed).map_err(|_| KeyError::Malformed("seed is not 32 bytes"))?;
-        let signer = Self::from_seed(name, seed)?;
+        let (name, hash, seed) = read_private_key(s, ALG_ED25519)?;
+        let signer = Self::from_seed(&name, seed)?;
         if signer.verifier().key_hash != hash {
             return Err(KeyError::HashMismatch);
         }
         Ok(signer)
     }
+}
+
+/// Reads `PRIVATE+KEY+<name>+<hex key hash>+<base64(alg || seed)>` for key type `alg`: (name, key hash, seed).
+/// Note signing keys and witness cosigning keys share the format and differ only in `alg`.
+pub(crate) fn read_private_key(s: &str, alg: u8) -> Result<(String, [u8; 4], [u8; 32]), KeyError> {
+    let rest = s
+        .trim()
+        .strip_prefix("PRIVATE+KEY+")
+        .ok_or(KeyError::Malformed("missing `PRIVATE+KEY+` prefix"))?;
+    let (name, hash, raw) = split_key(rest)?;
+    let (found, seed) = raw.split_first().ok_or(KeyError::Malformed("empty key"))?;
+    if *found != alg {
+        return Err(KeyError::Algorithm(*found));
+    }
+    let seed =
+        <[u8; 32]>::try_from(seed).map_err(|_| KeyError::Malformed("seed is not 32 bytes"))?;
+    Ok((name.to_owned(), hash, seed))
 }
 
 impl fmt::Debug for NoteSigner {
