@@ -16,11 +16,15 @@ use store::{Filter, Store};
 
 use crate::crash::{corpus, rightsgate};
 
-/// A server on a free port of the shared database; returns the process and its address.
-fn serve(data: &Path, db: &str) -> (Child, String) {
-    let mut child = rightsgate(data)
-        .env("RIGHTSGATE_LOG", "warn")
-        .args(["serve", "--addr", "127.0.0.1:0", "--db", db, "--lawpacks"])
+/// A server on a free port of `db` (the data directory's store when `None`); returns the process and its address.
+pub(crate) fn serve(data: &Path, db: Option<&str>) -> (Child, String) {
+    let mut cmd = rightsgate(data);
+    cmd.env("RIGHTSGATE_LOG", "warn").args(["serve", "--addr", "127.0.0.1:0"]);
+    if let Some(db) = db {
+        cmd.args(["--db", db]);
+    }
+    let mut child = cmd
+        .arg("--lawpacks")
         .arg(corpus().join("lawpacks"))
         .arg("--policy")
         .arg(corpus().join("policies/default.toml"))
@@ -39,19 +43,26 @@ fn serve(data: &Path, db: &str) -> (Child, String) {
     (child, addr)
 }
 
-type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+pub(crate) type HttpClient =
+    Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
-/// Submits one request to `POST /api/v1/requests`; returns the status once the answer is read.
-async fn submit(client: &HttpClient, addr: &str, token: &str, body: String) -> u16 {
+/// Submits one request to `POST /api/v1/requests`; the status once the answer is read whole, or `None` when
+/// the connection failed (the server died).
+pub(crate) async fn submit(
+    client: &HttpClient,
+    addr: &str,
+    token: &str,
+    body: String,
+) -> Option<u16> {
     let request = axum::http::Request::post(format!("http://{addr}/api/v1/requests"))
         .header("content-type", "application/json")
         .header("authorization", format!("Bearer {token}"))
         .body(Full::new(Bytes::from(body)))
-        .unwrap();
-    let res = client.request(request).await.unwrap();
+        .ok()?;
+    let res = client.request(request).await.ok()?;
     let status = res.status().as_u16();
-    res.into_body().collect().await.unwrap();
-    status
+    res.into_body().collect().await.ok()?;
+    Some(status)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,8 +101,8 @@ async fn two_servers_share_one_postgres_database() {
         .collect();
     assert_eq!(requests.len(), 120, "{}", String::from_utf8_lossy(&generated.stderr));
 
-    let (mut one, addr_one) = serve(&data, &db);
-    let (mut two, addr_two) = serve(&data, &db);
+    let (mut one, addr_one) = serve(&data, Some(&db));
+    let (mut two, addr_two) = serve(&data, Some(&db));
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     // Each request goes to one server; every fourth is also sent to the other at the same moment.
     let mut tasks = Vec::new();
@@ -108,7 +119,7 @@ async fn two_servers_share_one_postgres_database() {
             let (client, token, body, reference) =
                 (client.clone(), token.clone(), body.clone(), reference.clone());
             tasks.push(tokio::spawn(async move {
-                (reference, submit(&client, &addr, &token, body).await)
+                (reference, submit(&client, &addr, &token, body).await.expect("the server answers"))
             }));
         }
     }

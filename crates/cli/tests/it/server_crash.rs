@@ -4,56 +4,17 @@
 //! half (two intake leaves per case), and the ledger verifies; a last run without a kill takes in the rest.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use store::{Filter, Store};
 
 use crate::crash::{corpus, rightsgate};
-
-type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
-
-fn serve(data: &Path) -> (Child, String) {
-    let mut child = rightsgate(data)
-        .env("RIGHTSGATE_LOG", "error")
-        .args(["serve", "--addr", "127.0.0.1:0", "--lawpacks"])
-        .arg(corpus().join("lawpacks"))
-        .arg("--policy")
-        .arg(corpus().join("policies/default.toml"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(rest) = line.strip_prefix("rightsgate listening on http://") {
-            break rest.trim_end_matches('/').to_owned();
-        }
-    };
-    (child, addr)
-}
-
-/// Submits one request; `None` when the connection failed (the server died), else the status.
-async fn submit(client: &HttpClient, addr: &str, token: &str, body: String) -> Option<u16> {
-    let request = axum::http::Request::post(format!("http://{addr}/api/v1/requests"))
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Full::new(Bytes::from(body)))
-        .ok()?;
-    let res = client.request(request).await.ok()?;
-    let status = res.status().as_u16();
-    // The answer only counts once it is read whole.
-    res.into_body().collect().await.ok()?;
-    Some(status)
-}
+use crate::scale_out::{serve, submit, HttpClient};
 
 /// Stored references with their counts, the ledger size and the case count; the ledger must verify.
 async fn stored(data: &Path) -> (BTreeMap<String, usize>, u64, u64) {
@@ -111,7 +72,7 @@ async fn a_killed_server_loses_no_acknowledged_request_and_stores_none_twice() {
     let mut interrupted = 0;
     for run in 0..=runs {
         let last = run == runs;
-        let (mut child, addr) = serve(&data);
+        let (mut child, addr) = serve(&data, None);
         // This run's requests: some not yet acknowledged, and some acknowledged before (which must not be
         // stored again); the last run sends everything still unacknowledged.
         let (pending, done): (Vec<usize>, Vec<usize>) = {
