@@ -21,6 +21,10 @@ use crate::decision::Grant;
 use crate::vocab::Effect;
 use crate::{Decision, Request};
 
+mod view;
+
+pub use view::{LeafView, MetaValue};
+
 /// The current leaf encoding version.
 pub const VERSION: u64 = 1;
 
@@ -63,65 +67,91 @@ pub enum LeafError {
 impl Leaf {
     /// The canonical bytes.
     pub fn encode(&self) -> Vec<u8> {
-        // Field order is key order; a golden test pins the bytes.
-        #[derive(serde::Serialize)]
-        struct Canonical<'a> {
-            at: &'a str,
-            case: &'a str,
-            commitment: &'a str,
-            event: &'a str,
-            meta: &'a BTreeMap<String, Value>,
-            seq: u64,
-            state: &'a str,
-            v: u64,
-        }
-        let at = self.at.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(self.at);
-        let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-        serde_json::to_vec(&Canonical {
-            at: &at,
-            case: &self.case,
-            commitment: &self.commitment,
-            event: &self.event,
-            meta: &self.meta,
+        let mut out = Vec::with_capacity(512);
+        encode_into(
+            &mut out,
+            &Parts {
+                at: self.at,
+                case: &self.case,
+                commitment: &self.commitment,
+                event: &self.event,
+                meta: &self.meta,
+                seq: self.seq,
+                state: self.state,
+            },
+        );
+        out
+    }
+
+    /// The leaf as a view borrowing from it, as [`LeafView::decode`] would read its bytes.
+    #[must_use]
+    pub fn view(&self) -> LeafView<'_> {
+        LeafView {
+            case: self.case.as_str().into(),
             seq: self.seq,
-            state: self.state.as_str(),
-            v: VERSION,
-        })
-        .unwrap_or_default()
+            at: self.at,
+            event: self.event.as_str().into(),
+            state: self.state,
+            commitment: self.commitment.as_str().into(),
+            meta: self
+                .meta
+                .iter()
+                .map(|(k, v)| (k.as_str().into(), MetaValue::from_json(v)))
+                .collect(),
+        }
     }
 
     /// Reads canonical leaf bytes; re-encoding must give the same bytes.
+    ///
+    /// # Errors
+    /// As [`LeafView::decode`], which this copies.
     pub fn decode(bytes: &[u8]) -> Result<Leaf, LeafError> {
-        let value: Value =
-            serde_json::from_slice(bytes).map_err(|e| LeafError::NotObject(e.to_string()))?;
-        let obj = value.as_object().ok_or_else(|| LeafError::NotObject("not an object".into()))?;
-        match obj.get("v").and_then(Value::as_u64) {
-            Some(VERSION) => {}
-            other => return Err(LeafError::Version(format!("{other:?}"))),
-        }
-        let text = |k: &'static str| obj.get(k).and_then(Value::as_str).ok_or(LeafError::Field(k));
-        let at = OffsetDateTime::parse(text("at")?, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| LeafError::Field("at"))?;
-        let leaf = Leaf {
-            case: text("case")?.to_owned(),
-            seq: obj.get("seq").and_then(Value::as_u64).ok_or(LeafError::Field("seq"))?,
-            at,
-            event: text("event")?.to_owned(),
-            state: CaseState::parse(text("state")?).ok_or(LeafError::Field("state"))?,
-            commitment: text("commitment")?.to_owned(),
-            meta: obj
-                .get("meta")
-                .and_then(Value::as_object)
-                .ok_or(LeafError::Field("meta"))?
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        };
-        if leaf.encode() != bytes {
-            return Err(LeafError::NotCanonical);
-        }
-        Ok(leaf)
+        LeafView::decode(bytes).map(LeafView::into_owned)
     }
+}
+
+/// What the encoding writes, whoever holds the leaf.
+struct Parts<'a, M> {
+    at: OffsetDateTime,
+    case: &'a str,
+    commitment: &'a str,
+    event: &'a str,
+    meta: &'a M,
+    seq: u64,
+    state: CaseState,
+}
+
+/// Appends the canonical bytes of `parts` to `out`: the one encoder of version 1.
+fn encode_into<M: serde::Serialize>(out: &mut Vec<u8>, parts: &Parts<'_, M>) {
+    // Field order is key order; a golden test pins the bytes.
+    #[derive(serde::Serialize)]
+    struct Canonical<'a, M> {
+        at: &'a str,
+        case: &'a str,
+        commitment: &'a str,
+        event: &'a str,
+        meta: &'a M,
+        seq: u64,
+        state: &'a str,
+        v: u64,
+    }
+    let at = parts.at.to_offset(time::UtcOffset::UTC);
+    let at = at.replace_nanosecond(0).unwrap_or(at);
+    let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    // Serializing these types into a Vec cannot fail: strings, integers and JSON values only.
+    let _ = serde_json::to_writer(
+        out,
+        &Canonical {
+            at: &at,
+            case: parts.case,
+            commitment: parts.commitment,
+            event: parts.event,
+            meta: parts.meta,
+            seq: parts.seq,
+            state: parts.state.as_str(),
+            v: VERSION,
+        },
+    );
 }
 
 /// The non-personal facts of a request at intake: who asks (states, not people), under what, for what.

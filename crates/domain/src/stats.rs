@@ -14,10 +14,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
 use crate::case::{Departure, Resolution};
-use crate::leaf::Leaf;
+use crate::leaf::{LeafView, MetaValue};
 use crate::vocab::{Category, Channel, Measure, Outcome, Urgency};
 use crate::Day;
 
@@ -168,25 +166,24 @@ impl<'a> CaseEvent<'a> {
     ///
     /// # Errors
     /// [`StatsError::Meta`] naming the case, the event and the first missing or invalid field.
-    pub fn from_leaf(leaf: &'a Leaf) -> Result<CaseEvent<'a>, StatsError> {
+    pub fn from_leaf(leaf: &'a LeafView<'_>) -> Result<CaseEvent<'a>, StatsError> {
         let bad = |field: &'static str| StatsError::Meta {
-            case: leaf.case.clone(),
-            event: leaf.event.clone(),
+            case: leaf.case.as_ref().to_owned(),
+            event: leaf.event.as_ref().to_owned(),
             field,
         };
         let text = |field: &'static str| {
-            leaf.meta.get(field).and_then(Value::as_str).ok_or_else(|| bad(field))
+            leaf.get(field).and_then(MetaValue::as_str).ok_or_else(|| bad(field))
         };
         let texts = |field: &'static str| -> Result<Vec<&'a str>, StatsError> {
-            leaf.meta
-                .get(field)
-                .and_then(Value::as_array)
+            leaf.get(field)
+                .and_then(MetaValue::as_array)
                 .ok_or_else(|| bad(field))?
                 .iter()
                 .map(|v| v.as_str().ok_or_else(|| bad(field)))
                 .collect()
         };
-        match leaf.event.as_str() {
+        match leaf.event.as_ref() {
             "received" => {
                 let mut categories = 0u8;
                 for name in texts("categories")? {
@@ -209,9 +206,8 @@ impl<'a> CaseEvent<'a> {
                     categories,
                     sections: texts("offence_sections")?,
                     identifiers: leaf
-                        .meta
                         .get("identifiers")
-                        .and_then(Value::as_u64)
+                        .and_then(MetaValue::as_u64)
                         .ok_or_else(|| bad("identifiers"))?,
                 }))
             }
@@ -225,9 +221,7 @@ impl<'a> CaseEvent<'a> {
                     .ok_or_else(|| bad("resolution"))?,
                 departure: DEPARTURES
                     .into_iter()
-                    .find(|d| {
-                        Some(d.as_str()) == leaf.meta.get("departure").and_then(Value::as_str)
-                    })
+                    .find(|d| Some(d.as_str()) == leaf.get("departure").and_then(MetaValue::as_str))
                     .ok_or_else(|| bad("departure"))?,
             }),
             _ => Ok(CaseEvent::Other),
@@ -337,7 +331,7 @@ impl Aggregator {
     /// # Errors
     /// [`StatsError::Meta`] when a counted leaf lacks a field; [`StatsError::TooMany`] past the slot's limits
     /// (65 536 requesting states, 32 ICCS sections, 64 refusal grounds).
-    pub fn push(&mut self, leaf: &Leaf) -> Result<(), StatsError> {
+    pub fn push(&mut self, leaf: &LeafView<'_>) -> Result<(), StatsError> {
         let event = CaseEvent::from_leaf(leaf)?;
         self.push_event(&leaf.case, leaf.at.unix_timestamp(), &event)
     }

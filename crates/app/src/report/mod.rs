@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use domain::leaf::Leaf;
+use domain::leaf::LeafView;
 use domain::stats::{
     self, Aggregator, Period, RandomSource, Report, StatsError, Suppression, Table,
 };
@@ -185,10 +185,22 @@ impl Tally {
     /// # Errors
     /// [`ComputeError::Leaf`] or [`ComputeError::Count`] naming the leaf.
     pub fn push(&mut self, bytes: &[u8]) -> Result<(), ComputeError> {
-        let index = self.size();
-        let leaf = Leaf::decode(bytes).map_err(|source| ComputeError::Leaf { index, source })?;
-        self.aggregator.push(&leaf).map_err(|source| ComputeError::Count { index, source })?;
-        self.frontier.push(ledger::leaf_hash(bytes), |_, _| {});
+        self.push_all(std::slice::from_ref(&bytes))
+    }
+
+    /// Counts the next leaves in ledger order (indexes from [`Tally::size`]). Reading and hashing the leaves is
+    /// shared among the machine's cores; counting them and extending the frontier follow in ledger order.
+    ///
+    /// # Errors
+    /// [`ComputeError::Leaf`] or [`ComputeError::Count`] naming the first leaf that fails; the leaves before
+    /// it are counted.
+    pub fn push_all<B: AsRef<[u8]> + Sync>(&mut self, leaves: &[B]) -> Result<(), ComputeError> {
+        for read in read_all(leaves) {
+            let index = self.size();
+            let (leaf, hash) = read.map_err(|source| ComputeError::Leaf { index, source })?;
+            self.aggregator.push(&leaf).map_err(|source| ComputeError::Count { index, source })?;
+            self.frontier.push(hash, |_, _| {});
+        }
         Ok(())
     }
 
@@ -205,12 +217,15 @@ impl Tally {
                 end,
                 source,
             })?;
-            for (expect, (index, bytes)) in (start..end).zip(&chunk) {
-                if *index != expect {
-                    return Err(ComputeError::Missing(expect));
-                }
-                self.push(bytes)?;
-            }
+            // The leaves up to the first index out of place, then that gap.
+            let contiguous = chunk
+                .iter()
+                .zip(start..)
+                .take_while(|((index, _), expect)| index == expect)
+                .count();
+            let bytes: Vec<&[u8]> =
+                chunk.iter().take(contiguous).map(|(_, b)| b.as_slice()).collect();
+            self.push_all(&bytes)?;
             if self.size() < end {
                 return Err(ComputeError::Missing(self.size()));
             }
@@ -230,6 +245,40 @@ impl Tally {
         let root = self.frontier.root();
         (self.aggregator.finish(), root)
     }
+}
+
+/// Leaves fewer than this are read on the calling thread: starting threads would cost more than they save.
+const PARALLEL_MIN: usize = 2_048;
+
+/// Each leaf read in place and hashed, in order; on every core when there are enough leaves to share.
+fn read_all<B: AsRef<[u8]> + Sync>(
+    leaves: &[B],
+) -> Vec<Result<(LeafView<'_>, ledger::Digest), domain::leaf::LeafError>> {
+    type Read<'a> = Vec<Result<(LeafView<'a>, ledger::Digest), domain::leaf::LeafError>>;
+    fn read<B: AsRef<[u8]>>(part: &[B]) -> Read<'_> {
+        let mut scratch = Vec::new();
+        part.iter()
+            .map(|bytes| {
+                let bytes = bytes.as_ref();
+                LeafView::decode_with(bytes, &mut scratch)
+                    .map(|leaf| (leaf, ledger::leaf_hash(bytes)))
+            })
+            .collect()
+    }
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if threads < 2 || leaves.len() < PARALLEL_MIN {
+        return read(leaves);
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = leaves
+            .chunks(leaves.len().div_ceil(threads))
+            .map(|part| scope.spawn(move || read(part)))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
 }
 
 /// Streams leaves `0..size` from the store: the exact statistics and the root the leaves hash to.
