@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod assess;
 pub mod catalogue;
 pub mod context;
 pub mod screen;
