@@ -214,7 +214,7 @@ fn json_error(file: &str, path: &serde_path_to_error::Path, err: &serde_json::Er
 }
 
 /// `line N` of the first line that starts with `key` (or `[key]`), or empty.
-pub(crate) fn locate(text: &str, key: &str) -> String {
+pub fn locate(text: &str, key: &str) -> String {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();

@@ -197,12 +197,12 @@ fn cases() -> Vec<(&'static str, Edit, Status)> {
             }),
             Unknown,
         ),
-        // The example records general retention and lawful-access duties as not ruled out.
-        ("np-11-integrity", Box::new(|_| {}), NotMet),
+        // The example records general retention as not ruled out.
+        ("np-11-integrity", Box::new(|_| {}), PartlyMet),
         (
             "np-11-integrity",
-            Box::new(|s| fw(s).domestic_law.as_mut().unwrap().no_backdoor_mandate = true),
-            PartlyMet,
+            Box::new(|s| fw(s).domestic_law.as_mut().unwrap().no_backdoor_mandate = false),
+            NotMet,
         ),
         (
             "np-11-integrity",

@@ -1,0 +1,1 @@
+//! Tests of the assessment use case.
