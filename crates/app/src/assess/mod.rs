@@ -16,7 +16,7 @@ mod preflight;
 mod render;
 
 pub use preflight::{preflight, remedy, Change, PolicySource, Preflight};
-pub use render::{html, json, markdown};
+pub use render::{catalogue_markdown, html, json, markdown};
 
 /// Where frameworks are looked for when `--framework` is not given: `frameworks/<STATE>.toml`.
 pub const DEFAULT_FRAMEWORKS: &str = "frameworks";

@@ -193,3 +193,25 @@ pub fn html(a: &Assessment) -> String {
     );
     out
 }
+
+/// The item catalogue as Markdown (the generated part of `docs/assess.md`): every item with its group, what it
+/// checks and its citations with their certainty.
+pub fn catalogue_markdown() -> String {
+    use rules::assess::{Group, ITEMS};
+    let mut out = String::new();
+    for (group, heading) in [
+        (Group::NecessaryProportionate, "The 13 Necessary & Proportionate principles"),
+        (Group::Convention108, "Convention 108+"),
+        (Group::Statement, "The statement's conditions"),
+        (Group::Uncc, "The Convention's own protective provisions"),
+    ] {
+        let _ = writeln!(out, "\n### {heading}\n");
+        for item in ITEMS.iter().filter(|i| i.group == group) {
+            let _ = writeln!(out, "- **`{}`** {}.", item.id, item.title);
+            let _ = writeln!(out, "  {}", item.method);
+            let cites: Vec<String> = item.citations.iter().map(certainty).collect();
+            let _ = writeln!(out, "  Citations: {}.", cites.join("; "));
+        }
+    }
+    out
+}
