@@ -102,7 +102,10 @@ fn docs_assess_md_lists_the_item_catalogue() {
         std::fs::write(&path, &fresh).unwrap();
     }
     let current = std::fs::read_to_string(&path).unwrap();
-    assert!(current == fresh, "docs/assess.md is stale: run `UPDATE_EXPECT=1 cargo test -p cli tidy`");
+    assert!(
+        current == fresh,
+        "docs/assess.md is stale: run `UPDATE_EXPECT=1 cargo test -p cli tidy`"
+    );
 }
 
 #[test]

@@ -351,7 +351,7 @@ pub static ITEMS: &[ItemDef] = &[
         id: "uncc-40-reasons",
         group: Group::Uncc,
         title: "Reasons given for every refusal",
-        method: "From the store: met when no refusal lacks a ground, partly met when some do; unknown without a store.",
+        method: "From the store: met when no refusal lacks a ground, partly met when some do; unknown without a store or before the first refusal.",
         citations: &[cite_note("UNCC Art. 40(24)", Unverified, UNCC_40), cite("UNTOC Art. 18(23) (model)", Verified), cite("Budapest Art. 27(7)", Verified)],
         check: uncc_reasons,
     },
@@ -1268,7 +1268,14 @@ fn uncc_reasons(f: &Facts<'_>) -> Verdict {
     let (status, evidence) = match f.practice {
         None => (Status::Unknown, vec![ev(Origin::Practice, "refusals", "no store was read")]),
         Some(pr) => (
-            if pr.refused_without_ground == 0 { Status::Met } else { Status::PartlyMet },
+            // With no refusal yet, the store shows nothing either way.
+            if pr.refused == 0 {
+                Status::Unknown
+            } else if pr.refused_without_ground == 0 {
+                Status::Met
+            } else {
+                Status::PartlyMet
+            },
             vec![ev(
                 Origin::Practice,
                 "refusals",

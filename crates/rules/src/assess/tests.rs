@@ -499,6 +499,13 @@ fn cases() -> Vec<(&'static str, Edit, Status)> {
         (
             "uncc-40-reasons",
             Box::new(|s| {
+                practice(s);
+            }),
+            Unknown,
+        ),
+        (
+            "uncc-40-reasons",
+            Box::new(|s| {
                 practice(s).refused = 4;
             }),
             Met,
