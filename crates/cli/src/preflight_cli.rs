@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use app::assess::{PolicySource, Preflight};
+use domain::vocab::Effect;
 use serde_json::json;
 
 use crate::{evaluate, INVALID};
@@ -121,6 +122,19 @@ fn write_text(name: &str, p: &Preflight, out: &mut dyn Write) -> anyhow::Result<
     }
     if !d.conditions.is_empty() {
         writeln!(out, "Conditions: {}", d.conditions.join(", "))?;
+    }
+    for (effect, words) in [
+        (Effect::Refuse, "Refused by"),
+        (Effect::RequestInformation, "Sent back for information by"),
+        (Effect::HumanReview, "Sent to a person for review by"),
+        (Effect::Narrow, "Narrowed by"),
+        (Effect::Condition, "Conditions from"),
+    ] {
+        let rules: Vec<&str> =
+            p.changes.iter().filter(|c| c.effect == effect).map(|c| c.rule.as_str()).collect();
+        if !rules.is_empty() {
+            writeln!(out, "{words}: {}", rules.join(", "))?;
+        }
     }
     if p.changes.is_empty() {
         writeln!(

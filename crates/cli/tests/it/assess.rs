@@ -216,6 +216,7 @@ fn preflight_names_its_findings_and_what_to_change() {
     assert!(text.contains("rights-respecting default"), "{text}");
     assert!(text.contains("Outcome: approve"), "{text}");
     assert!(text.contains("- data-protection (condition)"), "{text}");
+    assert!(text.contains("Conditions from: data-protection"), "{text}");
     assert!(text.contains("What you can change:"), "{text}");
 
     // Without an independent judicial authorization, traffic data is sent back for it, and preflight says how.
