@@ -256,3 +256,31 @@ fn preflight_with_another_states_policy_exits_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn with_a_store_the_assessment_shows_practice() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = rightsgate();
+        cmd.env("RIGHTSGATE_DATA_DIR", dir.path()).args(args);
+        cmd
+    };
+    run(&["init"]).assert().success();
+    let requests = run(&["gen", "--n", "30"]).assert().success().get_output().stdout.clone();
+    let file = dir.path().join("requests.jsonl");
+    std::fs::write(&file, requests).unwrap();
+    run(&["ingest", "--quiet"]).arg(&file).assert().success();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("rightsgate.db").display());
+    let out = run(&["assess", "--state", "DE", "--db", &url])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["practice"]["received"], 30, "{}", doc["practice"]);
+    // Screened and stored, none decided yet: no witness has co-signed this store's ledger.
+    assert_eq!(doc["practice"]["decided"], 0);
+    assert_eq!(status(&doc, "stmt-witnessed-ledger"), "not_met");
+    assert_eq!(status(&doc, "uncc-40-reasons"), "unknown");
+}
