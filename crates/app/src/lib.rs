@@ -8,8 +8,11 @@
 //! - [`cases`]: a person's action on a case, with the second approver's confirmation (API, desk, `case act`);
 //! - [`inputs`]: reading the policy and law packs from disk into a `rules::Context`;
 //! - [`demo`]: a living demo store with cases in every state, and [`gen`]: seeded synthetic requests;
+//! - [`assess`]: a state's framework assessed (`rightsgate assess`, the desk) and an outgoing request
+//!   screened as the requested state would (`rightsgate preflight`);
 //! - [`report`]: the `rightsgate/report/v1` object, its CSV and HTML renderings, and its verification.
 
+pub mod assess;
 pub mod cases;
 pub mod cosign;
 pub mod demo;

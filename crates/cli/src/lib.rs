@@ -19,9 +19,11 @@ mod key_cli;
 
 mod rules_cmd;
 // HELPER-MODS (helpers add their `mod` lines here)
+mod assess_cli;
 mod lawpack_cli;
 mod ledger_cli;
 mod monitor_cli;
+mod preflight_cli;
 mod report_cli;
 mod serve_cli;
 mod user_cli;
@@ -165,6 +167,10 @@ enum Command {
         cmd: key_cli::KeyCommand,
     },
     // HELPER-COMMANDS (helpers add their subcommand variants here)
+    /// Assess a state's framework, item by item, against the conditions for rights-respecting implementation.
+    Assess(assess_cli::AssessArgs),
+    /// Screen an outgoing request as the requested state would, and say what the requester can change.
+    Preflight(preflight_cli::PreflightArgs),
     /// Run the web server and case-review desk (`--demo` seeds a throwaway database and demo accounts).
     Serve(serve_cli::ServeArgs),
     /// The case workflow: list and show cases, and act on them as an account.
@@ -290,6 +296,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         }
         Command::Rules { json } => rules_cmd::run(json, out).map(|()| ExitCode::SUCCESS),
         // HELPER-DISPATCH (helpers add their match arms here)
+        Command::Assess(args) => assess_cli::run(&args, out),
+        Command::Preflight(args) => preflight_cli::run(&args, out),
         Command::Serve(args) => serve_cli::run(&args, out),
         Command::Case { cmd } => case_cli::run(cmd, out),
         Command::User { cmd } => user_cli::run(cmd, out),

@@ -44,6 +44,9 @@ pub(crate) struct ServeArgs {
     /// Seconds between offers of a grown ledger to the witnesses.
     #[arg(long, default_value_t = 30)]
     cosign_every: u64,
+    /// The served state's framework for the assessment pages; `frameworks/XX.toml` when it exists.
+    #[arg(long, value_name = "FILE")]
+    framework: Option<std::path::PathBuf>,
 }
 
 /// Runs the server until interrupted.
@@ -58,6 +61,21 @@ pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<ExitC
             return Ok(ExitCode::from(crate::INVALID));
         }
     };
+    // The assessment pages read the same files screening does, plus the state's framework.
+    let state = ctx.policy().state.clone();
+    let framework = args.framework.clone().or_else(|| app::assess::default_framework(&state));
+    let assessment = match app::assess::load(
+        &state,
+        &args.inputs.lawpacks,
+        &args.inputs.policy,
+        framework.as_deref(),
+    ) {
+        Ok(loaded) => loaded,
+        Err(problems) => {
+            crate::evaluate::report(&mut std::io::stderr().lock(), &problems)?;
+            return Ok(ExitCode::from(crate::INVALID));
+        }
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RIGHTSGATE_LOG")
@@ -66,11 +84,16 @@ pub(crate) fn run(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<ExitC
         .with_writer(std::io::stderr)
         .try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(args, ctx, out))?;
+    runtime.block_on(serve(args, ctx, assessment, out))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> anyhow::Result<()> {
+async fn serve(
+    args: &ServeArgs,
+    ctx: rules::Context,
+    assessment: app::assess::Loaded,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("installing the SIGTERM handler")?;
     // The demo's throwaway database lives in a temporary directory removed when `serve` returns.
@@ -147,6 +170,7 @@ async fn serve(args: &ServeArgs, ctx: rules::Context, out: &mut dyn Write) -> an
         trust_forwarded_for: args.trust_forwarded_for,
         signer,
         origin,
+        assessment: Some(assessment),
         ..server::Config::default()
     };
     let state = server::AppState::new(store, sealer, ctx, config);

@@ -271,6 +271,8 @@ pub enum Action {
     ReadLedger,
     /// Act on a case with `event`.
     Act(Event),
+    /// Read the assessment of the state's framework, with what the ledger shows in practice.
+    ReadAssessment,
 }
 
 impl Role {
@@ -310,6 +312,8 @@ impl Role {
             Action::ReadCases => !matches!(self, R::AuditorPublic | R::Oversight),
             Action::ReadLedger => self != R::AuditorPublic,
             Action::Intake => self == R::IntakeOfficer,
+            // The framework's assessment is for those who answer for it: oversight and legal advice.
+            Action::ReadAssessment => matches!(self, R::Oversight | R::LegalAdviser),
             Action::Act(event) => match event {
                 Event::Screened => self == R::IntakeOfficer,
                 Event::ReviewStarted | Event::InformationRequested | Event::InformationReceived => {

@@ -80,7 +80,12 @@ fn noun(field: &str) -> &str {
         "authority_type" => "authority type",
         "dual_criminality_measures" | "judicial_measures" | "measure" => "measure",
         "review_internet_freedom" | "internet_freedom" => "internet freedom rating",
-        "status" => "treaty status",
+        "status" => "status",
+        "instrument" => "instrument",
+        "topic" => "topic",
+        "refusal_grounds" => "refusal ground",
+        "user_notification" => "notification timing",
+        "statistics" => "publication interval",
         "death_penalty" => "death penalty status",
         "" => "value",
         other => other,
@@ -209,7 +214,7 @@ fn json_error(file: &str, path: &serde_path_to_error::Path, err: &serde_json::Er
 }
 
 /// `line N` of the first line that starts with `key` (or `[key]`), or empty.
-pub(crate) fn locate(text: &str, key: &str) -> String {
+pub fn locate(text: &str, key: &str) -> String {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();

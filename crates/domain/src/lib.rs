@@ -1,4 +1,4 @@
-//! rightsgate's vocabulary: the four interchange formats (request, law pack, policy, decision) and their strict readers.
+//! rightsgate's vocabulary: the interchange formats (request, law pack, policy, decision, framework) and their strict readers.
 //!
 //! Everything here is pure: readers take bytes that the caller has already read and return typed values or
 //! [`InputError`]s that name the file, the location and what was expected.
@@ -14,6 +14,7 @@ pub mod case;
 pub mod day;
 pub mod decision;
 pub mod error;
+pub mod framework;
 pub mod iccs;
 pub mod lawpack;
 pub mod leaf;
@@ -25,6 +26,7 @@ pub mod vocab;
 pub use day::Day;
 pub use decision::Decision;
 pub use error::InputError;
+pub use framework::Framework;
 pub use lawpack::LawPack;
 pub use policy::Policy;
 pub use request::Request;

@@ -184,3 +184,61 @@ vocabulary! {
         InternetFreedom = "internet_freedom",
     }
 }
+
+vocabulary! {
+    /// What a framework's reservation table is: a reservation or a declaration.
+    InstrumentKind { Reservation = "reservation", Declaration = "declaration" }
+}
+
+vocabulary! {
+    /// Whether a reservation, declaration or notification is only planned or has been deposited.
+    InstrumentStatus { Planned = "planned", Deposited = "deposited" }
+}
+
+vocabulary! {
+    /// Whether a framework's domestic arrangement is only planned or is in force.
+    FrameworkStatus { Planned = "planned", InForce = "in_force" }
+}
+
+vocabulary! {
+    /// What a reservation or declaration under the UNCC is about.
+    ReservationTopic {
+        /// Art. 42: refuse preservation where dual criminality is expected to fail at disclosure.
+        PreservationDualCriminality = "preservation_dual_criminality",
+        /// Art. 23: narrow the offences for which real-time traffic collection is available.
+        RealtimeScope = "realtime_scope",
+        /// Art. 23 and 46: narrow the offences for which content is intercepted.
+        InterceptionScope = "interception_scope",
+        /// Art. 40: cooperation is conditioned on dual criminality.
+        DualCriminality = "dual_criminality",
+        /// Art. 40 and 6: the grounds on which assistance is refused.
+        RefusalGrounds = "refusal_grounds",
+        /// Art. 24: the conditions and safeguards applied, also to foreign requests.
+        ConditionsAndSafeguards = "conditions_and_safeguards",
+        /// Art. 36: conditions on transfers of personal data.
+        DataProtection = "data_protection",
+        /// Art. 63: dispute settlement.
+        Disputes = "disputes",
+        /// Anything else.
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// A ground on which domestic law lets the state refuse assistance.
+    RefusalGround {
+        Persecution = "persecution", PoliticalOffence = "political_offence", DeathPenalty = "death_penalty",
+        NeBisInIdem = "ne_bis_in_idem", DualCriminality = "dual_criminality", HumanRightsRisk = "human_rights_risk",
+        ProtectedActivity = "protected_activity", DataProtection = "data_protection",
+    }
+}
+
+vocabulary! {
+    /// When a person affected by a covert measure is told of it.
+    NoticeTiming { Prior = "prior", AfterTheFact = "after_the_fact", None = "none" }
+}
+
+vocabulary! {
+    /// How often statistics are published.
+    ReportInterval { HalfYearly = "half_yearly", Yearly = "yearly", None = "none" }
+}

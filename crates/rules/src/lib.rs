@@ -1,7 +1,7 @@
 //! rightsgate's screening rules.
 //!
 //! [`catalogue::CATALOGUE`] holds every rule as one item: id, title, citations, explanation and check.
-//! [`prepare`] compiles a policy and its law packs once per run ([`Context`]); [`screen`] then turns one request
+//! [`prepare`] compiles a policy and its law packs once per run ([`Context`]); [`screen()`] then turns one request
 //! into a [`domain::Decision`] — a pure, total, deterministic function: no IO, no clock, no randomness.
 
 #![cfg_attr(
@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod assess;
 pub mod catalogue;
 pub mod context;
 pub mod screen;

@@ -12,6 +12,7 @@ use axum::Router;
 use time::OffsetDateTime;
 
 mod api;
+mod assess_page;
 mod auth;
 mod body;
 mod error;
@@ -35,6 +36,8 @@ pub struct Config {
     /// Take the client's address for sign-in throttling from the last entry of `X-Forwarded-For` (the one
     /// the reverse proxy in front appended); set only when such a proxy always sets the header.
     pub trust_forwarded_for: bool,
+    /// The served state's law pack, policy and framework, for the assessment pages (`None`: not shown).
+    pub assessment: Option<app::assess::Loaded>,
 }
 
 impl Default for Config {
@@ -45,6 +48,7 @@ impl Default for Config {
             origin: "rightsgate/ledger".to_owned(),
             intake_batch: 256,
             trust_forwarded_for: false,
+            assessment: None,
         }
     }
 }
@@ -58,6 +62,7 @@ impl std::fmt::Debug for Config {
             .field("origin", &self.origin)
             .field("intake_batch", &self.intake_batch)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("assessment", &self.assessment.as_ref().map(|l| &l.pack.code))
             .finish()
     }
 }
@@ -172,6 +177,9 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/decide", post(pages::act))
         .route("/cases/{id}/execute", post(pages::act))
         .route("/oversight", get(pages::oversight))
+        .route("/assessment", get(assess_page::page))
+        .route("/assessment.json", get(assess_page::json_doc))
+        .route("/assessment.html", get(assess_page::html_doc))
         .route("/transparency", get(pages::transparency))
         .route("/transparency.json", get(public::json))
         .route("/ledger/checkpoint", get(tiles::checkpoint))

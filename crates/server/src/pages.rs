@@ -30,6 +30,7 @@ pub(crate) fn templates() -> minijinja::Environment<'static> {
         ("case.html", include_str!("../templates/case.html")),
         ("transparency.html", include_str!("../templates/transparency.html")),
         ("oversight.html", include_str!("../templates/oversight.html")),
+        ("assessment.html", include_str!("../templates/assessment.html")),
     ] {
         if let Err(e) = env.add_template(name, text) {
             tracing::error!(template = name, error = %e, "template does not compile");
@@ -40,7 +41,7 @@ pub(crate) fn templates() -> minijinja::Environment<'static> {
 
 /// A page-level error: the same classes as the API's, rendered as HTML.
 #[derive(Debug)]
-pub(crate) struct PageError(AppError);
+pub(crate) struct PageError(pub(crate) AppError);
 
 impl From<AppError> for PageError {
     fn from(e: AppError) -> Self {
@@ -73,7 +74,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn render(state: &AppState, name: &str, ctx: Value) -> PageResult {
+pub(crate) fn render(state: &AppState, name: &str, ctx: Value) -> PageResult {
     let html = state
         .0
         .templates
@@ -83,7 +84,7 @@ fn render(state: &AppState, name: &str, ctx: Value) -> PageResult {
     Ok(Html(html).into_response())
 }
 
-fn user_ctx(p: &Principal) -> Value {
+pub(crate) fn user_ctx(p: &Principal) -> Value {
     json!({
         "name": p.name,
         "role": p.role.as_str(),
@@ -91,10 +92,11 @@ fn user_ctx(p: &Principal) -> Value {
         "reads_cases": p.role.may(Action::ReadCases),
         "reads_ledger": p.role.may(Action::ReadLedger),
         "intake": p.role.may(Action::Intake),
+        "reads_assessment": p.role.may(Action::ReadAssessment),
     })
 }
 
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/login").into_response()
 }
 
@@ -786,7 +788,8 @@ pub(crate) async fn transparency(State(state): State<AppState>, user: MaybeUser)
     render(
         &state,
         "transparency.html",
-        json!({ "user": user, "report": public_report(&doc), "current": current }),
+        json!({ "user": user, "report": public_report(&doc), "current": current,
+                "assessment": crate::assess_page::published(&state).is_some() }),
     )
 }
 

@@ -1,6 +1,7 @@
 //! The application core's one integration test binary: the living demo, reports over a real SQLite store, and
 //! properties of report verification over untrusted input.
 
+mod assess;
 mod cosign;
 mod demo;
 mod props;

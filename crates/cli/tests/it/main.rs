@@ -1,5 +1,6 @@
 //! Integration tests of the `rightsgate` binary: direct calls where the logic is a library function, `assert_cmd` for exit codes.
 
+mod assess;
 mod backup;
 mod case;
 mod crash;

@@ -92,6 +92,23 @@ fn docs_rules_md_is_generated_from_the_catalogue() {
 }
 
 #[test]
+fn docs_assess_md_lists_the_item_catalogue() {
+    const MARKER: &str = "<!-- catalogue: generated below this line -->\n";
+    let path = root().join("docs/assess.md");
+    let current = std::fs::read_to_string(&path).unwrap();
+    let head = current.split_once(MARKER).map(|(h, _)| h).expect("docs/assess.md lacks the marker");
+    let fresh = format!("{head}{MARKER}{}", app::assess::catalogue_markdown());
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        current == fresh,
+        "docs/assess.md is stale: run `UPDATE_EXPECT=1 cargo test -p cli tidy`"
+    );
+}
+
+#[test]
 fn sqlite_and_postgres_migrations_have_the_same_names() {
     let dir = root().join("crates/store/migrations");
     if !dir.exists() {

@@ -94,6 +94,10 @@ fn roles_separate_duties() {
     assert!(!Role::AuditorPublic.may(Action::ReadCases));
     assert!(Role::AuditorPublic.may(Action::ReadAggregates));
     assert!(Role::IntakeOfficer.may(Action::Intake) && !Role::Approver.may(Action::Intake));
+    for role in Role::ALL {
+        let reads = matches!(role, Role::Oversight | Role::LegalAdviser);
+        assert_eq!(role.may(Action::ReadAssessment), reads, "{role}");
+    }
 }
 
 #[test]

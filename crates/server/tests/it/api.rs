@@ -91,6 +91,7 @@ async fn route_role_table() {
         ("/intake".into(), vec![Role::IntakeOfficer], false),
         (format!("/cases/{case}"), readers.clone(), false),
         ("/oversight".into(), ledger_readers.clone(), false),
+        ("/assessment".into(), vec![Role::LegalAdviser, Role::Oversight], false),
         ("/transparency".into(), ALL.to_vec(), true),
         ("/transparency.json".into(), ALL.to_vec(), true),
         ("/login".into(), ALL.to_vec(), true),

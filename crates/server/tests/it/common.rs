@@ -43,6 +43,11 @@ pub(crate) fn name(role: Role) -> String {
 
 impl Harness {
     pub(crate) async fn new() -> Harness {
+        Harness::with_config(Config::default()).await
+    }
+
+    /// [`Harness::new`] with a server configuration.
+    pub(crate) async fn with_config(config: Config) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let store = store::Store::connect(&url).await.unwrap();
@@ -54,7 +59,7 @@ impl Harness {
         }
         store.add_user("approver-2", Role::Approver, PASSWORD, now).await.unwrap();
         let sealer = store::Sealer::new(&[7u8; store::KEY_LEN]);
-        let state = AppState::new(store, sealer, ctx(), Config::default());
+        let state = AppState::new(store, sealer, ctx(), config);
         Harness { state, tokens, _dir: dir }
     }
 

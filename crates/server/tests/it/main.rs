@@ -2,6 +2,7 @@
 //! browser tests against a bound server.
 
 mod api;
+mod assessment;
 mod browser;
 mod common;
 mod public;
