@@ -115,6 +115,46 @@ async fn postgres_db_proofs_equal_in_memory_proofs() {
     }
 }
 
+/// Reading ranges of leaves gives the bytes appended, whatever they hold (NUL, commas, bytes that are not
+/// UTF-8, the empty leaf), across the store's internal bundles, and clamps to the stored log.
+async fn ranges(db: TestDb) {
+    let store = db.store().await;
+    let odd = |i: usize| -> Vec<u8> {
+        match i % 6 {
+            0 => Vec::new(),
+            1 => vec![0, 0xff, b',', 0],
+            2 => b"{\"a\":1},".to_vec(),
+            _ => leaf(i),
+        }
+    };
+    let total = 9_000;
+    let leaves: Vec<Vec<u8>> = (0..total).map(odd).collect();
+    for batch in leaves.chunks(2_500) {
+        store.append_leaves(batch).await.unwrap();
+    }
+    let want = |from: usize, to: usize| -> Vec<(u64, Vec<u8>)> {
+        (from..to.min(total)).map(|i| (i as u64, leaves[i].clone())).collect()
+    };
+    for (from, to) in
+        [(0, 9_000), (0, 1), (4_095, 4_097), (1, 8_193), (8_999, 20_000), (9_000, 9_100), (5, 5)]
+    {
+        let got = store.leaves(from as u64, to as u64).await.unwrap();
+        assert!(got == want(from, to), "leaves {from}..{to} differ from those appended");
+    }
+}
+
+#[tokio::test]
+async fn sqlite_ranges_of_leaves_read_back_exactly() {
+    ranges(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_ranges_of_leaves_read_back_exactly() {
+    if let Some(db) = db::postgres("ranges").await {
+        ranges(db).await;
+    }
+}
+
 /// Every proof of `store` at `size` equals the in-memory tree's, and at the tree's size, the next size
 /// is out of range.
 async fn all_proofs_at(store: &store::Store, tree: &MemoryTree, size: u64) {
