@@ -7,15 +7,20 @@ trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 BIN=${BIN:-target/release/rightsgate}
 N=${N:-100000}
 cd "$(dirname "$0")/../../.."
-W=${WORK:-/tmp/rg-intake}; rm -rf "$W"; mkdir -p "$W"
+# SKIPFULL=1 reuses the full store an earlier run left in $WORK (a fresh empty store is made either way).
+W=${WORK:-/tmp/rg-intake}
 export RIGHTSGATE_DATA_DIR=$W/data
-$BIN init >/dev/null
-$BIN gen --n 20000 --seed 7 > $W/reqs.jsonl
-$BIN gen --n $N --seed 11 > $W/fill.jsonl
+if [ -z "${SKIPFULL:-}" ]; then
+  rm -rf "$W"; mkdir -p "$W"
+  $BIN init >/dev/null
+  $BIN gen --n 20000 --seed 7 > $W/reqs.jsonl
+  $BIN gen --n $N --seed 11 > $W/fill.jsonl
+fi
+rm -f "$W"/empty.db*
 run() { # db label
   local db=$1 label=$2
   local token
-  token=$($BIN user add "loader-$label" --role intake_officer --token --db "$db" | sed -n 's/^API token (shown once): //p')
+  token=$($BIN user add "loader-$label-$$" --role intake_officer --token --db "$db" | sed -n 's/^API token (shown once): //p')
   RIGHTSGATE_LOG=warn $BIN serve --db "$db" --addr 127.0.0.1:18090 > $W/serve-$label.log 2>&1 &
   local pid=$!
   sleep 3

@@ -60,28 +60,26 @@ fn framework_with(dir: &tempfile::TempDir, edit: impl Fn(&str) -> String) -> Pat
     path
 }
 
-#[test]
-fn assess_de_json_matches_golden() {
+/// What `assess --state DE --format FORMAT` prints.
+fn assess_de(format: &str) -> String {
     let out = rightsgate()
-        .args(["assess", "--state", "DE", "--format", "json"])
+        .args(["assess", "--state", "DE", "--format", format])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
-    golden("assessment-DE.json", &String::from_utf8(out).unwrap());
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn assess_de_json_matches_golden() {
+    golden("assessment-DE.json", &assess_de("json"));
 }
 
 #[test]
 fn assess_de_markdown_matches_golden() {
-    let out = rightsgate()
-        .args(["assess", "--state", "DE", "--format", "md"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    golden("assessment-DE.md", &String::from_utf8(out).unwrap());
+    golden("assessment-DE.md", &assess_de("md"));
 }
 
 #[test]
