@@ -23,7 +23,8 @@ run() { # db label
   token=$($BIN user add "loader-$label-$$" --role intake_officer --token --db "$db" | sed -n 's/^API token (shown once): //p')
   RIGHTSGATE_LOG=warn $BIN serve --db "$db" --addr 127.0.0.1:18090 > $W/serve-$label.log 2>&1 &
   local pid=$!
-  sleep 3
+  # Start-up reads the whole ledger once for the public page, on both cores; measure intake after it.
+  curl -s -o /dev/null --retry 50 --retry-connrefused --retry-delay 0 http://127.0.0.1:18090/transparency.json
   echo "== $label"
   wrk -t2 -c32 -d10s --latency -s crates/server/bench/requests.lua http://127.0.0.1:18090/api/v1/requests -- $W/reqs.jsonl "$token" unique | grep -E "Requests/sec|latency p50|errors"
   kill $pid; wait $pid 2>/dev/null || true
