@@ -10,7 +10,7 @@ use server::Config;
 
 use crate::common::Harness;
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
@@ -24,7 +24,8 @@ fn loaded(framework: &Path) -> app::assess::Loaded {
     .unwrap()
 }
 
-async fn harness(framework: &Path) -> Harness {
+/// A server whose assessment pages read the demo state's files and `framework`.
+pub(crate) async fn harness(framework: &Path) -> Harness {
     Harness::with_config(Config { assessment: Some(loaded(framework)), ..Config::default() }).await
 }
 

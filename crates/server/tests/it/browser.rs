@@ -14,7 +14,7 @@ use std::time::Duration;
 use domain::case::Role;
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::common::{Harness, PASSWORD};
+use crate::common::PASSWORD;
 
 fn find(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
@@ -136,7 +136,7 @@ async fn sign_out(c: &Client) {
 async fn browser_desk() {
     let profile = tempfile::tempdir().unwrap();
     let Some((_driver, c)) = start_browser(profile.path()).await else { return };
-    let h = Harness::new().await;
+    let h = crate::assessment::harness(&crate::assessment::root().join("frameworks/DE.toml")).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = server::router(h.state.clone());
@@ -202,11 +202,26 @@ async fn browser_desk() {
     assert!(text(&c, "#timeline").await.contains("approver-2"));
     sign_out(&c).await;
 
-    // The public page, signed out.
+    // A legal adviser reaches the assessment from the desk's menu: every item with its status.
+    sign_in(&c, &base, "legal-adviser").await;
+    element(&c, Locator::LinkText("Assessment")).await.click().await.unwrap();
+    assert_eq!(c.current_url().await.unwrap().path(), "/assessment");
+    let summary = text(&c, "#assessment-summary").await;
+    assert!(summary.contains("met") && summary.contains("unknown"), "{summary}");
+    assert_eq!(text(&c, "#np-06-judicial-authority td.status").await, "met");
+    let rows = c.find_all(Locator::Css("#assessment-items tbody tr")).await.unwrap();
+    assert!(rows.len() >= 30, "{} items", rows.len());
+    sign_out(&c).await;
+
+    // The public page, signed out, links the published assessment.
     c.goto(&format!("{base}/transparency")).await.unwrap();
     let totals = text(&c, "#stats-totals").await;
     assert!(totals.contains("approved") && totals.contains("refused"), "{totals}");
     assert!(text(&c, "#ledger-size").await.contains("entries"));
+    element(&c, Locator::Css("#assessment-link a")).await.click().await.unwrap();
+    assert_eq!(c.current_url().await.unwrap().path(), "/assessment.html");
+    let published = text(&c, "body").await;
+    assert!(published.contains("np-06-judicial-authority"), "{published}");
     let _ = h.token(Role::Oversight);
     c.close().await.unwrap();
 }
