@@ -210,7 +210,7 @@ fn pick(map: &BTreeMap<NodeId, Digest>, ids: &[NodeId]) -> Vec<Digest> {
 
 /// The same queries for both backends; `QueryBuilder` writes each backend's placeholders.
 macro_rules! ledger_queries {
-    ($db:ty, $conn:ty) => {
+    ($db:ty, $conn:ty, $verify_leaves:literal, $verify_nodes:literal) => {
         use super::*;
 
         pub(crate) async fn tree_size(conn: &mut $conn) -> Result<u64, StoreError> {
@@ -413,46 +413,46 @@ macro_rules! ledger_queries {
             let mut start = 0u64;
             while start < size {
                 let end = size.min(start.saturating_add(VERIFY_CHUNK));
-                let leaves = QueryBuilder::<$db>::new(
-                    "SELECT idx, data, leaf_hash FROM ledger_leaves WHERE idx >= ",
-                )
-                .push_bind(to_i64(start))
-                .push(" AND idx < ")
-                .push_bind(to_i64(end))
-                .push(" ORDER BY idx")
-                .build()
-                .fetch_all(&mut *conn)
-                .await?;
-                let nodes = QueryBuilder::<$db>::new(
-                    "SELECT last_leaf, level, hash FROM ledger_nodes WHERE last_leaf >= ",
-                )
-                .push_bind(to_i64(start))
-                .push(" AND last_leaf < ")
-                .push_bind(to_i64(end))
-                .push(" ORDER BY last_leaf, level")
-                .build()
-                .fetch_all(&mut *conn)
-                .await?;
+                // One bundle row each for the chunk's leaves and its nodes (see `read::unbundle`).
+                let row = sqlx::query($verify_leaves)
+                    .bind(to_i64(start))
+                    .bind(to_i64(end))
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let mut leaves = crate::read::unbundle(
+                    &[row.try_get(0)?],
+                    &[(row.try_get(1)?, row.try_get(2)?), (row.try_get(3)?, row.try_get(4)?)],
+                )?;
+                leaves.sort_by_key(|(ints, _)| ints.first().copied());
+                let row = sqlx::query($verify_nodes)
+                    .bind(to_i64(start))
+                    .bind(to_i64(end))
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let mut nodes = crate::read::unbundle(
+                    &[row.try_get(0)?, row.try_get(1)?],
+                    &[(row.try_get(2)?, row.try_get(3)?)],
+                )?;
+                nodes.sort_by_key(|(ints, _)| (ints.first().copied(), ints.get(1).copied()));
                 let mut stored = nodes
-                    .iter()
-                    .map(|row| -> Result<(i64, i64, Vec<u8>), StoreError> {
-                        Ok((
-                            row.try_get::<i64, _>(0)?,
-                            i64::from(row.try_get::<i32, _>(1)?),
-                            row.try_get(2)?,
-                        ))
+                    .into_iter()
+                    .map(|(ints, mut blobs)| -> Result<(i64, i64, Vec<u8>), StoreError> {
+                        match (ints.as_slice(), blobs.pop()) {
+                            ([last, level], Some(hash)) => Ok((*last, *level, hash)),
+                            _ => Err(StoreError::Corrupt("a node row without its columns".into())),
+                        }
                     })
                     .peekable();
                 let mut expected_index = start;
-                for row in &leaves {
-                    let idx: i64 = row.try_get(0)?;
+                for (ints, blobs) in &leaves {
+                    let (Some(&idx), [data, stored_hash]) = (ints.first(), blobs.as_slice()) else {
+                        return Err(StoreError::Corrupt("a leaf row without its columns".into()));
+                    };
                     if idx != to_i64(expected_index) {
                         return Err(Tampered::MissingLeaf { index: expected_index }.into());
                     }
-                    let data: Vec<u8> = row.try_get(1)?;
-                    let stored_hash: Vec<u8> = row.try_get(2)?;
-                    let hash = leaf_hash(&data);
-                    if Digest::from_slice(&stored_hash) != Some(hash) {
+                    let hash = leaf_hash(data);
+                    if Digest::from_slice(stored_hash) != Some(hash) {
                         return Err(Tampered::LeafHash { index: expected_index }.into());
                     }
                     let mut completed = Vec::new();
@@ -522,13 +522,30 @@ macro_rules! ledger_queries {
 
 /// SQLite queries; `append` can run inside a caller's `BEGIN IMMEDIATE` transaction.
 pub(crate) mod sqlite {
-    ledger_queries!(sqlx::Sqlite, sqlx::SqliteConnection);
+    ledger_queries!(
+        sqlx::Sqlite,
+        sqlx::SqliteConnection,
+        "SELECT group_concat(idx), group_concat(octet_length(data)), CAST(group_concat(data, '') AS BLOB), \
+         group_concat(octet_length(leaf_hash)), CAST(group_concat(leaf_hash, '') AS BLOB) \
+         FROM ledger_leaves WHERE idx >= ? AND idx < ?",
+        "SELECT group_concat(last_leaf), group_concat(level), group_concat(octet_length(hash)), \
+         CAST(group_concat(hash, '') AS BLOB) FROM ledger_nodes WHERE last_leaf >= ? AND last_leaf < ?"
+    );
 }
 
 /// PostgreSQL queries; `append` can run inside a caller's transaction that holds
 /// `LOCK TABLE ledger_leaves IN EXCLUSIVE MODE`.
 pub(crate) mod postgres {
-    ledger_queries!(sqlx::Postgres, sqlx::PgConnection);
+    ledger_queries!(
+        sqlx::Postgres,
+        sqlx::PgConnection,
+        "SELECT string_agg(idx::text, ','), string_agg(octet_length(data)::text, ','), \
+         string_agg(data, ''::bytea), string_agg(octet_length(leaf_hash)::text, ','), \
+         string_agg(leaf_hash, ''::bytea) FROM ledger_leaves WHERE idx >= $1 AND idx < $2",
+        "SELECT string_agg(last_leaf::text, ','), string_agg(level::text, ','), \
+         string_agg(octet_length(hash)::text, ','), string_agg(hash, ''::bytea) \
+         FROM ledger_nodes WHERE last_leaf >= $1 AND last_leaf < $2"
+    );
 }
 
 /// Runs `$body` with `$conn` bound to a pooled connection of whichever backend the store uses.

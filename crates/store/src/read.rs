@@ -26,12 +26,17 @@ impl Store {
         while from < end {
             let to = end.min(from.saturating_add(BUNDLE));
             let (indices, lengths, data) = self.bundle(from, to).await?;
-            split(
-                indices.as_deref(),
-                lengths.as_deref(),
-                data.as_deref().unwrap_or_default(),
-                &mut out,
-            )?;
+            for (ints, blobs) in unbundle(&[indices], &[(lengths, data)])? {
+                let (Some(&index), Some(bytes)) = (ints.first(), blobs.into_iter().next()) else {
+                    continue;
+                };
+                let index = u64::try_from(index).map_err(|_| {
+                    StoreError::Corrupt(format!(
+                        "`ledger_leaves.idx` holds a negative index `{index}`"
+                    ))
+                })?;
+                out.push((index, bytes));
+            }
             from = to;
         }
         // The aggregates see the rows in one order, not necessarily the index order.
@@ -74,39 +79,56 @@ impl Store {
     }
 }
 
-/// Appends the leaves of one bundle to `out`.
-fn split(
-    indices: Option<&str>,
-    lengths: Option<&str>,
-    data: &[u8],
-    out: &mut Vec<(u64, Vec<u8>)>,
-) -> Result<(), StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt(format!("reading a bundle of leaves: {what}"));
-    let (Some(indices), Some(lengths)) = (indices, lengths) else {
-        return if data.is_empty() { Ok(()) } else { Err(corrupt("bytes without indices")) };
-    };
-    let mut rest = data;
-    let mut indices = indices.split(',');
-    for length in lengths.split(',') {
-        let index = indices.next().ok_or_else(|| corrupt("fewer indices than lengths"))?;
-        let index = index.parse::<i64>().map_err(|_| corrupt("an index is not an integer"))?;
-        let index = u64::try_from(index).map_err(|_| {
-            StoreError::Corrupt(format!("`ledger_leaves.idx` holds a negative index `{index}`"))
-        })?;
-        let length = length.parse::<usize>().map_err(|_| corrupt("a length is not an integer"))?;
-        if length > rest.len() {
-            return Err(corrupt("the lengths add up to more than the bytes"));
+/// One row of a bundle: its integer columns, then its byte columns.
+pub(crate) type BundledRow = (Vec<i64>, Vec<Vec<u8>>);
+
+/// A byte column of a bundle: the comma-separated lengths and the bytes concatenated.
+pub(crate) type Bytes = (Option<String>, Option<Vec<u8>>);
+
+/// The rows of one bundle, in the bundle's order: `ints` are columns of comma-separated integers, one per row;
+/// `blobs` are columns of bytes concatenated, each with its comma-separated lengths. All `None` (no row) gives
+/// no rows.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] when the columns do not agree on the number of rows or the lengths on the bytes.
+pub(crate) fn unbundle(
+    ints: &[Option<String>],
+    blobs: &[Bytes],
+) -> Result<Vec<BundledRow>, StoreError> {
+    let corrupt =
+        |what: &str| StoreError::Corrupt(format!("reading a bundle of ledger rows: {what}"));
+    let count = |list: &Option<String>| list.as_deref().map_or(0, |l| l.split(',').count());
+    let rows = ints.first().map_or(0, count);
+    if ints.iter().any(|l| count(l) != rows) || blobs.iter().any(|(l, _)| count(l) != rows) {
+        return Err(corrupt("its columns hold different numbers of rows"));
+    }
+    let mut out: Vec<BundledRow> = (0..rows)
+        .map(|_| (Vec::with_capacity(ints.len()), Vec::with_capacity(blobs.len())))
+        .collect();
+    for list in ints.iter().flatten() {
+        for (row, value) in out.iter_mut().zip(list.split(',')) {
+            row.0.push(value.parse().map_err(|_| corrupt("a value is not an integer"))?);
         }
-        let (leaf, tail) = rest.split_at(length);
-        out.push((index, leaf.to_vec()));
-        rest = tail;
     }
-    if indices.next().is_some() || !rest.is_empty() {
-        return Err(corrupt("the indices, lengths and bytes do not agree"));
+    for (lengths, bytes) in blobs {
+        let mut rest = bytes.as_deref().unwrap_or_default();
+        for (row, length) in out.iter_mut().zip(lengths.iter().flat_map(|l| l.split(','))) {
+            let length: usize =
+                length.parse().map_err(|_| corrupt("a length is not an integer"))?;
+            if length > rest.len() {
+                return Err(corrupt("the lengths add up to more than the bytes"));
+            }
+            let (value, tail) = rest.split_at(length);
+            row.1.push(value.to_vec());
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            return Err(corrupt("the lengths add up to less than the bytes"));
+        }
     }
-    Ok(())
+    Ok(out)
 }
 
-fn to_i64(v: u64) -> i64 {
+pub(crate) fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
