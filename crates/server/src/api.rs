@@ -230,15 +230,7 @@ fn action_schema() -> serde_json::Value {
         .map(|(_, n)| *n)
         .filter(|n| !matches!(*n, "decide" | "execute"))
         .collect();
-    let resolutions: Vec<&str> = [
-        Resolution::Approved,
-        Resolution::ApprovedInPart,
-        Resolution::Refused,
-        Resolution::Withdrawn,
-    ]
-    .iter()
-    .map(|r| r.as_str())
-    .collect();
+    let resolutions: Vec<&str> = domain::stats::RESOLUTIONS.iter().map(|r| r.as_str()).collect();
     let categories: Vec<&str> = domain::vocab::Category::ALL.iter().map(|c| c.as_str()).collect();
     let day = json!({ "type": ["string", "null"], "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" });
     json!({

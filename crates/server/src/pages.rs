@@ -558,18 +558,14 @@ async fn case_page(
         })
         .map(|(a, label)| json!({ "name": a.as_str(), "label": label }))
         .collect();
-    let resolutions: Vec<&str> = [
-        Resolution::Approved,
-        Resolution::ApprovedInPart,
-        Resolution::Refused,
-        Resolution::Withdrawn,
-    ]
-    .into_iter()
-    .filter(|r| {
-        cstate.apply(Event::Decided(*r)).is_ok() && user.role.may(Action::Act(Event::Decided(*r)))
-    })
-    .map(Resolution::as_str)
-    .collect();
+    let resolutions: Vec<&str> = domain::stats::RESOLUTIONS
+        .into_iter()
+        .filter(|r| {
+            cstate.apply(Event::Decided(*r)).is_ok()
+                && user.role.may(Action::Act(Event::Decided(*r)))
+        })
+        .map(Resolution::as_str)
+        .collect();
     let now = crate::now();
     let c = json!({
         "id": s.id, "reference": s.reference, "requesting_state": s.requesting_state, "authority": s.authority,

@@ -16,6 +16,35 @@ use store::{Filter, Store};
 
 use crate::crash::{corpus, rightsgate};
 
+/// Initializes the data directory `data`, adds an intake officer with an API token to `db` (the data
+/// directory's store when `None`) and generates `n` requests with `seed`: the token and the requests' lines.
+pub(crate) fn loader(data: &Path, db: Option<&str>, n: usize, seed: u64) -> (String, Vec<String>) {
+    assert!(rightsgate(data).arg("init").stdout(Stdio::null()).status().unwrap().success());
+    let mut add = rightsgate(data);
+    add.args(["user", "add", "loader", "--role", "intake_officer", "--token"]);
+    if let Some(db) = db {
+        add.args(["--db", db]);
+    }
+    let added = add.output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let token = String::from_utf8(added.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("API token (shown once): ").map(str::to_owned))
+        .unwrap();
+    let generated = rightsgate(data)
+        .args(["gen", "--n", &n.to_string(), "--seed", &seed.to_string(), "--lawpacks"])
+        .arg(corpus().join("lawpacks"))
+        .arg("--policy")
+        .arg(corpus().join("policies/default.toml"))
+        .output()
+        .unwrap();
+    let lines: Vec<String> =
+        String::from_utf8(generated.stdout).unwrap().lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), n, "{}", String::from_utf8_lossy(&generated.stderr));
+    (token, lines)
+}
+
 /// A server on a free port of `db` (the data directory's store when `None`); returns the process and its address.
 pub(crate) fn serve(data: &Path, db: Option<&str>) -> (Child, String) {
     let mut cmd = rightsgate(data);
@@ -76,30 +105,9 @@ async fn two_servers_share_one_postgres_database() {
     let db = store::postgres_fresh_schema(&base, &schema).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    assert!(rightsgate(&data).arg("init").stdout(Stdio::null()).status().unwrap().success());
-    let added = rightsgate(&data)
-        .args(["user", "add", "loader", "--role", "intake_officer", "--token", "--db", &db])
-        .output()
-        .unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let token = String::from_utf8(added.stdout)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("API token (shown once): ").map(str::to_owned))
-        .unwrap();
-    let generated = rightsgate(&data)
-        .args(["gen", "--n", "120", "--seed", "3", "--lawpacks"])
-        .arg(corpus().join("lawpacks"))
-        .arg("--policy")
-        .arg(corpus().join("policies/default.toml"))
-        .output()
-        .unwrap();
-    let requests: Vec<serde_json::Value> = String::from_utf8(generated.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(requests.len(), 120, "{}", String::from_utf8_lossy(&generated.stderr));
+    let (token, generated) = loader(&data, Some(&db), 120, 3);
+    let requests: Vec<serde_json::Value> =
+        generated.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
 
     let (mut one, addr_one) = serve(&data, Some(&db));
     let (mut two, addr_two) = serve(&data, Some(&db));

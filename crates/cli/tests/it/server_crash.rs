@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,8 +12,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use store::{Filter, Store};
 
-use crate::crash::{corpus, rightsgate};
-use crate::scale_out::{serve, submit, HttpClient};
+use crate::scale_out::{loader, serve, submit, HttpClient};
 
 /// Stored references with their counts, the ledger size and the case count; the ledger must verify.
 async fn stored(data: &Path) -> (BTreeMap<String, usize>, u64, u64) {
@@ -35,27 +33,9 @@ async fn stored(data: &Path) -> (BTreeMap<String, usize>, u64, u64) {
 async fn a_killed_server_loses_no_acknowledged_request_and_stores_none_twice() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    assert!(rightsgate(&data).arg("init").stdout(Stdio::null()).status().unwrap().success());
-    let added = rightsgate(&data)
-        .args(["user", "add", "loader", "--role", "intake_officer", "--token"])
-        .output()
-        .unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let token = String::from_utf8(added.stdout)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("API token (shown once): ").map(str::to_owned))
-        .unwrap();
-    let generated = rightsgate(&data)
-        .args(["gen", "--n", "4000", "--seed", "21", "--lawpacks"])
-        .arg(corpus().join("lawpacks"))
-        .arg("--policy")
-        .arg(corpus().join("policies/default.toml"))
-        .output()
-        .unwrap();
-    let bodies: Vec<(String, String)> = String::from_utf8(generated.stdout)
-        .unwrap()
-        .lines()
+    let (token, generated) = loader(&data, None, 4000, 21);
+    let bodies: Vec<(String, String)> = generated
+        .iter()
         .enumerate()
         .map(|(i, line)| {
             let mut request: serde_json::Value = serde_json::from_str(line).unwrap();
