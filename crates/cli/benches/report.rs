@@ -334,6 +334,24 @@ fn leaves(n: u64) -> (f64, f64, u64, u64) {
         }
     });
     flush(&mut chunk, &mut tally);
+    // What a report that takes up a kept tally adds to reading the new leaves: writing the tally's kept form
+    // and reading it back.
+    let t = Instant::now();
+    let kept = tally.to_kept();
+    let write = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let back = app::report::Tally::from_kept(&kept).unwrap();
+    let read = t.elapsed().as_secs_f64();
+    println!(
+        "kept tally: {} bytes ({} open cases), written in {write:.3} s, read back in {read:.3} s",
+        kept.len(),
+        back.open_cases()
+    );
+    assert_eq!(
+        back.finish(),
+        tally.clone().finish(),
+        "the kept tally counts what the tally counts"
+    );
     let (stats, root) = tally.finish();
     assert_eq!(root, frontier.root(), "the tally and the floor hash the same leaves");
     let t = Instant::now();

@@ -78,6 +78,10 @@ pub(crate) struct ReportArgs {
     /// checkpoint (with its cosignatures) in the report.
     #[arg(long)]
     cosigned: bool,
+    /// Count every leaf from the first, ignoring and keeping no tally in the store (by default a tally kept by
+    /// an earlier report of the same period, or by the public page, is taken up and the new one kept).
+    #[arg(long)]
+    fresh: bool,
 }
 
 /// The `report` subcommands.
@@ -100,6 +104,12 @@ pub(crate) enum ReportCommand {
         /// How many of the witnesses must have co-signed the report's checkpoint (default: all given).
         #[arg(long, requires = "witnesses")]
         quorum: Option<usize>,
+        /// The verifier's own state: the tally this command kept in FILE when it verified an earlier report
+        /// of a period with the same first day. Counting goes on from it, reading only the leaves appended
+        /// since, and FILE is replaced by the new tally once this report verifies. Without FILE, or when its
+        /// tally cannot be used, every leaf is counted.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
     },
 }
 
@@ -115,14 +125,16 @@ pub(crate) fn run(
         .context("starting the async runtime")?;
     match cmd {
         None => runtime.block_on(make(args, out)),
-        Some(ReportCommand::Verify { report, db, verifier_key, witnesses, quorum }) => runtime
-            .block_on(verify(
+        Some(ReportCommand::Verify { report, db, verifier_key, witnesses, quorum, state }) => {
+            runtime.block_on(verify(
                 &report,
                 db.as_deref(),
                 verifier_key.as_deref(),
                 (&witnesses, quorum),
+                state.as_deref(),
                 out,
-            )),
+            ))
+        }
     }
 }
 
@@ -164,10 +176,12 @@ async fn make(args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode>
     } else {
         None
     };
-    let (stats, root) = match &cosigned {
-        Some((size, _)) => report::compute(&store, period, *size).await?,
-        None => report::current(&store, period).await?,
+    let size = match &cosigned {
+        Some((size, _)) => *size,
+        None => store.tree_size().await?,
     };
+    let start = if args.fresh { report::Start::First } else { report::Start::Kept };
+    let (stats, root) = report::counted(&store, period, size, start).await?;
     let checkpoint = match Checkpoint::new(&origin, root) {
         Ok(c) => c,
         Err(e) => return invalid(&format!("origin `{origin}`: {e}")),
@@ -280,9 +294,14 @@ async fn verify(
     db: Option<&str>,
     verifier_key: Option<&str>,
     (witnesses, quorum): (&[String], Option<usize>),
+    state: Option<&Path>,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let db = data_dir::db_or_default(db)?;
+    let earlier = match state.map(read_state).transpose() {
+        Ok(earlier) => earlier.flatten(),
+        Err(msg) => return invalid(&msg),
+    };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading report `{}`", path.display()))?;
     let doc: Value = match serde_json::from_str(&text) {
@@ -305,8 +324,11 @@ async fn verify(
         }
     }
     let store = connect(&db).await?;
-    match report::verify(&doc, &store, verifier_key).await {
-        Ok(v) => {
+    match report::verify_from(&doc, &store, verifier_key, earlier).await {
+        Ok((v, tally)) => {
+            if let Some(path) = state {
+                write_state(path, &tally)?;
+            }
             serde_json::to_writer(
                 &mut *out,
                 &json!({
@@ -315,6 +337,7 @@ async fn verify(
                     "root_hash": v.root_hash,
                     "signature": v.signature.as_str(),
                     "cosigned_by": cosigned_by,
+                    "counted_from": v.counted_from,
                 }),
             )?;
             out.write_all(b"\n")?;
@@ -322,6 +345,48 @@ async fn verify(
         }
         Err(e) => verify_failed(path, e, out),
     }
+}
+
+/// The tally kept in the verifier's state file: `None` when there is no file yet, or when the file is a tally
+/// of another release (said on stderr; every leaf is counted then).
+///
+/// # Errors
+/// The message for a file that cannot be read or is not a kept tally.
+fn read_state(path: &Path) -> Result<Option<report::Tally>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("--state `{}`: {e}", path.display())),
+    };
+    match report::Tally::from_kept(&bytes) {
+        Ok(tally) => Ok(Some(tally)),
+        Err(e @ report::KeptError::Release { .. }) => {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "rightsgate: --state `{}` is not used ({e}); counting every leaf",
+                path.display()
+            );
+            Ok(None)
+        }
+        Err(e) => Err(format!(
+            "--state `{}`: expected a tally kept by `report verify`: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// Replaces the state file with `tally`, whole or not at all: written beside it, synced, then renamed.
+fn write_state(path: &Path, tally: &report::Tally) -> anyhow::Result<()> {
+    let mut name = path.file_name().map(std::ffi::OsString::from).unwrap_or_default();
+    name.push(".new");
+    let new = path.with_file_name(name);
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&new)?;
+        file.write_all(&tally.to_kept())?;
+        file.sync_all()?;
+        std::fs::rename(&new, path)
+    };
+    write().with_context(|| format!("writing --state `{}`", path.display()))
 }
 
 fn verify_failed(path: &Path, e: VerifyError, out: &mut dyn Write) -> anyhow::Result<ExitCode> {

@@ -14,6 +14,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::case::{Departure, Resolution};
 use crate::leaf::{LeafView, MetaValue};
 use crate::vocab::{Category, Channel, Measure, Outcome, Urgency};
@@ -40,7 +42,8 @@ const SECONDS_PER_DAY: i64 = 86_400;
 const DAYS_FLAT: usize = 4096;
 
 /// An inclusive range of days, matched against a request's `received_day`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PeriodDays")]
 pub struct Period {
     // INVARIANT: from <= to.
     from: Day,
@@ -83,6 +86,20 @@ impl Period {
     /// Whether `day` lies in the period.
     pub fn contains(&self, day: Day) -> bool {
         self.from <= day && day <= self.to
+    }
+}
+
+/// A period as read, before its days are checked.
+#[derive(Deserialize)]
+struct PeriodDays {
+    from: Day,
+    to: Day,
+}
+
+impl TryFrom<PeriodDays> for Period {
+    type Error = StatsError;
+    fn try_from(days: PeriodDays) -> Result<Period, StatsError> {
+        Period::new(days.from, days.to)
     }
 }
 
@@ -234,7 +251,7 @@ fn vocab<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str) -> Option<
 }
 
 /// What one open case keeps between its `received` leaf and its decision.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Slot {
     /// The `received` leaf's time, in Unix seconds.
     at: i64,
@@ -251,11 +268,25 @@ struct Slot {
     recommendation: u8,
 }
 
-/// Names numbered in the order first seen.
-#[derive(Debug, Clone, Default)]
+/// Names numbered in the order first seen; kept as the names alone.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "Vec<String>", into = "Vec<String>")]
 struct Interner {
     ids: BTreeMap<String, usize>,
     names: Vec<String>,
+}
+
+impl From<Vec<String>> for Interner {
+    fn from(names: Vec<String>) -> Interner {
+        let ids = names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+        Interner { ids, names }
+    }
+}
+
+impl From<Interner> for Vec<String> {
+    fn from(interner: Interner) -> Vec<String> {
+        interner.names
+    }
 }
 
 impl Interner {
@@ -276,10 +307,13 @@ impl Interner {
 type Row = [u64; 5];
 
 /// A streaming aggregator: push every leaf in ledger order, then [`Aggregator::finish`]; a clone is a
-/// snapshot that can be finished while the original keeps counting.
-#[derive(Debug, Clone)]
+/// snapshot that can be finished while the original keeps counting. It serializes whole (serde), so that a
+/// count can be kept and taken up again later from where it stopped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Aggregator {
     period: Period,
+    /// The earliest `received_day` after the period's end among the cases skipped so far.
+    later: Option<Day>,
     open: BTreeMap<Box<str>, Slot>,
     states: Interner,
     sections: Interner,
@@ -305,6 +339,7 @@ impl Aggregator {
     pub fn new(period: Period) -> Aggregator {
         Aggregator {
             period,
+            later: None,
             open: BTreeMap::new(),
             states: Interner::default(),
             sections: Interner::default(),
@@ -324,6 +359,22 @@ impl Aggregator {
             days_flat: Vec::new(),
             days_large: BTreeMap::new(),
         }
+    }
+
+    /// The period counted.
+    pub fn period(&self) -> Period {
+        self.period
+    }
+
+    /// Moves the period's end to `to`, giving exactly what an aggregator of the longer period would hold
+    /// after the same leaves. That holds when no case received after the current end and by `to` has been
+    /// skipped; otherwise nothing changes and the answer is `false`. A period is never shortened.
+    pub fn widen(&mut self, to: Day) -> bool {
+        if to < self.period.to || self.later.is_some_and(|day| day <= to) {
+            return false;
+        }
+        self.period.to = to;
+        true
     }
 
     /// Counts one leaf.
@@ -405,6 +456,10 @@ impl Aggregator {
 
     fn received(&mut self, case: &str, at: i64, intake: &Intake<'_>) -> Result<(), StatsError> {
         if !self.period.contains(intake.received_day) {
+            if intake.received_day > self.period.to {
+                let day = intake.received_day;
+                self.later = Some(self.later.map_or(day, |d| d.min(day)));
+            }
             return Ok(());
         }
         let state = self.states.id(intake.requesting_state, 1 << 16, "requesting states")?;

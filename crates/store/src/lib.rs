@@ -19,6 +19,7 @@ mod ledger;
 mod read;
 mod reseal;
 mod seal;
+mod tallies;
 mod tiles;
 mod users;
 
@@ -30,6 +31,7 @@ pub use crate::floor::postgres_fresh_schema;
 pub use crate::ledger::{Consistency, Inclusion, Tampered, VerifyReport};
 pub use crate::reseal::ResealReport;
 pub use crate::seal::{Sealer, KEY_LEN};
+pub use crate::tallies::KeptTally;
 pub use crate::users::{
     api_token_id, check_name, Account, ApiToken, Authenticated, ConfirmError, NewSession,
     SecondApprover, Session, User, UserError, HASH_PERMITS, HASH_WAIT, LOGIN_BACKOFF_BASE,

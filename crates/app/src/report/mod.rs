@@ -4,8 +4,8 @@
 //! The pure parts take their inputs and return values: [`publish`] applies the disclosure control to a
 //! [`domain::stats::Report`], [`document`] adds the period and the checkpoint, [`tables`] reads a document's
 //! tables back with their withheld markers, [`csv::files`] and [`html::page`] render a document, and
-//! [`verify::read_header`] and [`verify::compare`] check an untrusted one. Only [`compute`], [`current`],
-//! [`Tally::advance`] and [`verify::verify`] read the store. `rightsgate report` writes files from these, and
+//! [`verify::read_header`] and [`verify::compare`] check an untrusted one. Only [`compute`], [`current`], [`counted`],
+//! [`Tally::advance`], [`kept`] and [`verify::verify`] read the store; only [`counted`] and [`kept`] write to it. `rightsgate report` writes files from these, and
 //! the server's public transparency page renders the same document, so the two can never publish different
 //! numbers.
 
@@ -21,9 +21,11 @@ use store::{Store, StoreError};
 
 pub mod csv;
 pub mod html;
+pub mod kept;
 pub mod verify;
 
-pub use verify::{verify, Verified, VerifyError};
+pub use kept::{keep, resume, KeptError};
+pub use verify::{verify, verify_from, Verified, VerifyError};
 
 /// The JSON report's schema name.
 pub const SCHEMA: &str = "rightsgate/report/v1";
@@ -295,18 +297,53 @@ pub async fn compute(
     Ok(tally.finish())
 }
 
-/// [`compute`] over the whole ledger as it stands, checked against the stored root.
+/// Where a count starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// From the tally kept in the store when it can be used (see [`resume`]), keeping the new one after.
+    Kept,
+    /// From the first leaf, keeping nothing.
+    First,
+}
+
+/// The statistics of `period` over leaves `0..size` and their root, checked against the stored root; from
+/// `start`.
 ///
 /// # Errors
-/// As [`compute`]; [`ComputeError::Root`] when the leaves do not hash to the stored root.
+/// As [`compute`]; [`ComputeError::Root`] when the leaves do not hash to the stored root. Failing to keep the
+/// new tally is logged, not an error.
+pub async fn counted(
+    store: &Store,
+    period: Period,
+    size: u64,
+    start: Start,
+) -> Result<(Report, RootHash), ComputeError> {
+    let mut tally = match start {
+        Start::Kept => resume(store, period, size).await,
+        Start::First => Tally::new(period),
+    };
+    let from = tally.size();
+    tally.advance(store, size).await?;
+    let store_error = |source| ComputeError::Store { start: 0, end: size, source };
+    if store.root_at(size).await.map_err(store_error)? != tally.root() {
+        return Err(ComputeError::Root(size));
+    }
+    if start == Start::Kept && tally.size() > from {
+        if let Err(e) = keep(store, &tally).await {
+            tracing::warn!(error = %e, "the tally could not be kept; the next count reads every leaf again");
+        }
+    }
+    Ok(tally.finish())
+}
+
+/// [`counted`] over the whole ledger as it stands, from the kept tally.
+///
+/// # Errors
+/// As [`counted`].
 pub async fn current(store: &Store, period: Period) -> Result<(Report, RootHash), ComputeError> {
     let store_error = |source| ComputeError::Store { start: 0, end: 0, source };
     let size = store.tree_size().await.map_err(store_error)?;
-    let (report, root) = compute(store, period, size).await?;
-    if store.root_at(size).await.map_err(store_error)? != root {
-        return Err(ComputeError::Root(size));
-    }
-    Ok((report, root))
+    counted(store, period, size, Start::Kept).await
 }
 
 /// The number of rules that can refuse: the most refusal grounds one case can cite.

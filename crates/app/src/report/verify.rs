@@ -11,7 +11,7 @@ use ledger::{Checkpoint, VerifierKey};
 use serde_json::Value;
 use store::{Store, StoreError};
 
-use super::{compute, publish_with, ComputeError, Control, SCHEMA};
+use super::{publish_with, ComputeError, Control, Tally, SCHEMA};
 
 /// The probability bound per count that verification accepts for differential-privacy noise.
 const NOISE_TAIL: f64 = 1e-9;
@@ -80,6 +80,8 @@ pub struct Verified {
     pub root_hash: String,
     /// How its signature was checked.
     pub signature: Signature,
+    /// The first leaf read: 0, or the size of the earlier tally counting went on from.
+    pub counted_from: u64,
 }
 
 /// What a report says about how it was made, read and checked by [`read_header`].
@@ -130,6 +132,25 @@ pub async fn verify(
     store: &Store,
     verifier_key: Option<&str>,
 ) -> Result<Verified, VerifyError> {
+    verify_from(doc, store, verifier_key, None).await.map(|(verified, _)| verified)
+}
+
+/// [`verify`], counting on from `earlier`, a tally the verifier counted and kept themselves when they verified
+/// an earlier report of a period with the same first day (the tally this function returns): only the leaves
+/// appended since are read. The root its frontier gives must still be the ledger's at its size, else the
+/// ledger changed under what was verified before, a [`VerifyError::Mismatch`]. A tally of another first
+/// day, of more leaves than the checkpoint's, or whose period cannot be widened to the report's is not used:
+/// counting starts from the first leaf. Returns the verified report and the tally at its checkpoint, to be
+/// kept by the verifier for the next one.
+///
+/// # Errors
+/// As [`verify`].
+pub async fn verify_from(
+    doc: &Value,
+    store: &Store,
+    verifier_key: Option<&str>,
+    earlier: Option<Tally>,
+) -> Result<(Verified, Tally), VerifyError> {
     let header = read_header(doc, verifier_key)?;
     let size = header.checkpoint.root().size();
     let stored = store.tree_size().await?;
@@ -138,21 +159,41 @@ pub async fn verify(
             "the ledger holds `{stored}` leaves, fewer than the checkpoint's `{size}`"
         )));
     }
-    let (report, root) = compute(store, header.period, size).await.map_err(|e| match e {
+    let usable = |t: &mut Tally| {
+        t.period().from() == header.period.from() && t.size() <= size && t.widen(header.period.to())
+    };
+    let mut tally = match earlier.and_then(|mut t| usable(&mut t).then_some(t)) {
+        Some(t) => {
+            let was = t.root();
+            if store.root_at(was.size()).await? != was {
+                return Err(VerifyError::Mismatch(format!(
+                    "the ledger's first `{}` leaves no longer hash to the root verified before",
+                    was.size()
+                )));
+            }
+            t
+        }
+        _ => Tally::new(header.period),
+    };
+    let counted_from = tally.size();
+    tally.advance(store, size).await.map_err(|e| match e {
         ComputeError::Store { source, .. } => VerifyError::Store(source),
         other => VerifyError::Mismatch(other.to_string()),
     })?;
+    let (report, root) = tally.snapshot();
     if &root != header.checkpoint.root() {
         return Err(VerifyError::Mismatch(format!(
             "the ledger's leaves do not hash to the checkpoint's root at tree size `{size}`"
         )));
     }
     compare(doc, &header, &report)?;
-    Ok(Verified {
+    let verified = Verified {
         tree_size: size,
         root_hash: root.digest().to_string(),
         signature: header.signature,
-    })
+        counted_from,
+    };
+    Ok((verified, tally))
 }
 
 fn invalid(field: &str, problem: impl Into<String>) -> VerifyError {

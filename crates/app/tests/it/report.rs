@@ -115,3 +115,59 @@ async fn a_report_of_real_cases_verifies_and_a_changed_number_does_not() {
     let err = report::verify(&doc, &store, Some("nonsense")).await.unwrap_err();
     assert!(err.is_invalid_input(), "{err}");
 }
+
+/// Counting from a kept tally gives what counting every leaf gives: at once, after more cases, after the day
+/// (and so the period's end) moves on; a kept tally of other bytes or another release is not taken up.
+#[tokio::test]
+async fn a_kept_tally_is_taken_up_and_counts_what_every_leaf_counts() {
+    use report::Start;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let sealer = Sealer::new(&[7; 32]);
+    let ctx = ctx();
+    let now = datetime!(2026-10-06 09:00 UTC);
+    let take_in = |prefix: &'static str, n: usize| {
+        let requests: Vec<Vec<u8>> =
+            (0..n).map(|i| request("001-fraud-approve.json", &format!("{prefix}-{i}"))).collect();
+        let (store, sealer, ctx) = (&store, &sealer, &ctx);
+        async move { app::intake::take_in(store, sealer, ctx, &requests, now, "ines").await.unwrap() }
+    };
+    let day = |d: &str| Day::parse(d).unwrap();
+    let october = Period::new(day("2026-01-01"), day("2026-10-06")).unwrap();
+    let every_leaf = |period| {
+        let store = &store;
+        async move {
+            let size = store.tree_size().await.unwrap();
+            report::counted(store, period, size, Start::First).await.unwrap()
+        }
+    };
+    take_in("A", 5).await;
+    assert_eq!(report::resume(&store, october, 100).await.size(), 0);
+    let first = report::current(&store, october).await.unwrap();
+    assert_eq!(first, every_leaf(october).await);
+    let kept = store.kept_tally(october.from()).await.unwrap().unwrap();
+    assert_eq!(kept.root, first.1);
+    // Taken up: it starts at the kept size, and counting on gives what every leaf gives.
+    take_in("B", 3).await;
+    assert_eq!(report::resume(&store, october, u64::MAX).await.size(), first.1.size());
+    let second = report::current(&store, october).await.unwrap();
+    assert_eq!(second, every_leaf(october).await);
+    assert_eq!(second.0.table("totals").unwrap().with_margins()[0][5], 8);
+    // Not taken up for a count of fewer leaves than it holds, nor for a period ending earlier.
+    assert_eq!(report::resume(&store, october, 3).await.size(), 0);
+    let september = Period::new(october.from(), day("2026-09-30")).unwrap();
+    assert_eq!(report::resume(&store, september, u64::MAX).await.size(), 0);
+    // The next day: widened, since no case after 6 October was skipped.
+    let later = Period::new(october.from(), day("2026-12-01")).unwrap();
+    assert_eq!(report::resume(&store, later, u64::MAX).await.size(), second.1.size());
+    assert_eq!(report::current(&store, later).await.unwrap(), every_leaf(later).await);
+    // A kept form of another release, or bytes that are not one, are refused with a reason.
+    let tally = report::resume(&store, later, u64::MAX).await;
+    let mut bytes = tally.to_kept();
+    assert_eq!(Tally::from_kept(&bytes).unwrap().to_kept(), bytes);
+    // The release string follows the version number (one varint byte) and its own length byte.
+    bytes[2] ^= 0x20;
+    assert!(matches!(Tally::from_kept(&bytes), Err(report::KeptError::Release { .. })));
+    assert!(matches!(Tally::from_kept(b"\xff\xff"), Err(report::KeptError::Format(_))));
+}

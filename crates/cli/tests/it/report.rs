@@ -171,6 +171,120 @@ fn reports_in_three_formats_verify_and_tampering_is_named() {
     assert!(stderr.contains("do not hash to the checkpoint's root at tree size `117`"), "{stderr}");
 }
 
+/// `report` takes up the tally an earlier report kept and publishes what counting every leaf (`--fresh`)
+/// publishes.
+#[test]
+fn a_report_from_the_kept_tally_is_the_report_of_every_leaf() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_db(dir.path());
+    let report = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        rightsgate()
+            .args(["report", "--from", "2026-01-01", "--format", "json", "--db", &db, "--out"])
+            .arg(&out)
+            .args(extra)
+            .assert()
+            .success();
+        std::fs::read_to_string(out.join("report.json")).unwrap()
+    };
+    let first = report("first", &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let kept = |db: &str| {
+        runtime.block_on(async {
+            let store = store::Store::connect(db).await.unwrap();
+            let from = domain::Day::parse("2026-01-01").unwrap();
+            let kept = store.kept_tally(from).await.unwrap().map(|k| k.root.size());
+            store.append_leaves(&leaves()[..7]).await.unwrap();
+            store.close().await;
+            kept
+        })
+    };
+    assert_eq!(kept(&db), Some(40 * 3 - 3), "the first report kept its tally");
+    let taken_up = report("taken-up", &[]);
+    assert_ne!(taken_up, first, "seven more leaves were counted");
+    assert_eq!(taken_up, report("fresh", &["--fresh"]));
+    assert_eq!(kept(&db), Some(40 * 3 - 3 + 7), "the second report kept the longer tally");
+}
+
+/// `report verify --state FILE` keeps the verifier's own tally and, for the next report, reads only the leaves
+/// appended since; a ledger changed under what was verified before is named.
+#[test]
+fn a_verifier_counts_on_from_its_own_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_db(dir.path());
+    let state = dir.path().join("verifier.state");
+    let report = |name: &str| {
+        let out = dir.path().join(name);
+        rightsgate()
+            .args(["report", "--from", "2026-01-01", "--format", "json", "--db", &db, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        out.join("report.json")
+    };
+    let verify = |path: &std::path::Path| {
+        rightsgate()
+            .args(["report", "verify", "--db", &db, "--state"])
+            .arg(&state)
+            .arg(path)
+            .assert()
+    };
+    let output = |a: &assert_cmd::assert::Assert| -> Value {
+        serde_json::from_slice(&a.get_output().stdout).unwrap()
+    };
+    let first = report("first");
+    let ok = verify(&first).success();
+    assert_eq!(
+        (output(&ok)["ok"].clone(), output(&ok)["counted_from"].clone()),
+        (json!(true), json!(0))
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = store::Store::connect(&db).await.unwrap();
+        store.append_leaves(&leaves()[..7]).await.unwrap();
+        store.close().await;
+    });
+    let second = report("second");
+    let ok = verify(&second).success();
+    assert_eq!(output(&ok)["counted_from"], json!(40 * 3 - 3));
+    assert_eq!(output(&ok)["tree_size"], json!(40 * 3 - 3 + 7));
+    // A state that is not a tally is refused, naming the option; the state file is left as it was.
+    let garbage = dir.path().join("garbage.state");
+    std::fs::write(&garbage, b"\xff\xff").unwrap();
+    rightsgate()
+        .args(["report", "verify", "--db", &db, "--state"])
+        .arg(&garbage)
+        .arg(&second)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--state"));
+    // The tree rewritten below what was verified (the first 64 leaves' subtree hash replaced, as a ledger
+    // rewritten consistently would show): named, and the state is not replaced.
+    let before = std::fs::read(&state).unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection as _;
+        let mut raw = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        sqlx::query("DROP TRIGGER ledger_nodes_no_update").execute(&mut raw).await.unwrap();
+        let rewritten = sqlx::query(
+            "UPDATE ledger_nodes SET hash = zeroblob(32) WHERE last_leaf = 63 AND level = 6",
+        )
+        .execute(&mut raw)
+        .await
+        .unwrap();
+        assert_eq!(rewritten.rows_affected(), 1);
+    });
+    let failed = verify(&second).code(3);
+    assert!(
+        output(&failed)["error"]
+            .as_str()
+            .unwrap()
+            .contains("no longer hash to the root verified before"),
+        "{}",
+        output(&failed)
+    );
+    assert_eq!(std::fs::read(&state).unwrap(), before);
+}
+
 /// A SQLite ledger of [`leaves`] in `dir`; returns its URL.
 fn ledger_db(dir: &std::path::Path) -> String {
     let db = format!("sqlite://{}?mode=rwc", dir.join("ledger.db").display());

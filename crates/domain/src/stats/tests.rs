@@ -163,6 +163,61 @@ fn cases_decided_are_dropped_from_the_open_map() {
     assert_eq!(agg.open_cases(), (0..100).filter(|i| i % 5 == 4).count());
 }
 
+/// The aggregator of `period` after `leaves`.
+fn counted(period: Period, leaves: &[Leaf]) -> Aggregator {
+    let mut agg = Aggregator::new(period);
+    for l in leaves {
+        agg.push(&l.view()).unwrap();
+    }
+    agg
+}
+
+#[test]
+fn a_widened_period_counts_as_if_it_had_ended_there_from_the_start() {
+    let leaves = ledger(1000);
+    // Cases 0..60 are received on days 0..59, up to 1 March (day 59): none after it is skipped.
+    let split = leaves.iter().position(|l| l.case == "c-00060").unwrap();
+    let march = Period::new(first_half().from(), Day::parse("2026-03-01").unwrap()).unwrap();
+    let mut agg = counted(march, &leaves[..split]);
+    assert!(agg.widen(first_half().to()));
+    assert_eq!(agg.period(), first_half());
+    for l in &leaves[split..] {
+        agg.push(&l.view()).unwrap();
+    }
+    assert_eq!(agg.finish(), counted(first_half(), &leaves).finish());
+}
+
+#[test]
+fn a_period_is_not_widened_past_a_skipped_case_nor_shortened() {
+    let leaves = ledger(1000);
+    let split = leaves.iter().position(|l| l.case == "c-00100").unwrap();
+    let march = Period::new(first_half().from(), Day::parse("2026-03-01").unwrap()).unwrap();
+    // Case 60, received on 2 March, was skipped.
+    let mut agg = counted(march, &leaves[..split]);
+    assert!(!agg.widen(Day::parse("2026-03-02").unwrap()));
+    assert!(!agg.widen(Day::parse("2026-02-28").unwrap()));
+    assert_eq!(agg.period(), march);
+    assert!(agg.widen(march.to()));
+}
+
+#[test]
+fn an_aggregator_read_back_from_its_serialized_form_counts_on_identically() {
+    let leaves = ledger(1000);
+    let half = leaves.len() / 2;
+    let agg = counted(first_half(), &leaves[..half]);
+    let text = serde_json::to_string(&agg).unwrap();
+    let mut back: Aggregator = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.open_cases(), agg.open_cases());
+    for l in &leaves[half..] {
+        back.push(&l.view()).unwrap();
+    }
+    assert_eq!(back.finish(), counted(first_half(), &leaves).finish());
+    // A reversed period is refused, naming it.
+    let reversed = text.replacen(r#""to":"2026-06-30""#, r#""to":"2025-06-30""#, 1);
+    let err = serde_json::from_str::<Aggregator>(&reversed).unwrap_err().to_string();
+    assert!(err.contains("ends before it starts"), "{err}");
+}
+
 #[test]
 fn a_leaf_without_a_needed_field_is_named() {
     let mut l = ledger(1).remove(0);

@@ -82,6 +82,13 @@ impl Harness {
         Harness { state, tokens: Vec::new(), _dir: dir }
     }
 
+    /// A new server over the same store, as after a restart (the tokens stay valid).
+    pub(crate) fn restart(&mut self) {
+        let store = self.state.store().clone();
+        let sealer = store::Sealer::new(&[7u8; store::KEY_LEN]);
+        self.state = AppState::new(store, sealer, ctx(), Config::default());
+    }
+
     pub(crate) fn token(&self, role: Role) -> &str {
         &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
     }

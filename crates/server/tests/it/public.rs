@@ -149,3 +149,25 @@ async fn the_public_page_is_the_published_report_of_the_same_ledger() {
     assert_eq!(again["totals"]["received"], json!(9));
     assert!(page(&h).await.contains(&format!("{} entries", size + 2)));
 }
+
+/// After a restart the page takes up the tally kept in the store and counts only the leaves appended since:
+/// it still shows exactly what counting every leaf shows.
+#[tokio::test]
+async fn after_a_restart_the_page_takes_up_the_kept_tally() {
+    let mut h = Harness::new().await;
+    for i in 0..6 {
+        h.submit("001-fraud-approve.json", &format!("K-{i}")).await;
+    }
+    let today = Day::from(time::OffsetDateTime::now_utc().date());
+    let period = Period::new(Day::from_ymd(2000, 1, 1).unwrap(), today).unwrap();
+    let store = h.state.store().clone();
+    let (_, kept_root) = app::report::current(&store, period).await.unwrap();
+    assert_eq!(store.kept_tally(period.from()).await.unwrap().unwrap().root, kept_root);
+    h.restart();
+    for i in 0..3 {
+        h.submit("003-vn-anti-state-propaganda.json", &format!("K-V-{i}")).await;
+    }
+    let (_, doc, size) = page_is_the_report(&h).await;
+    assert!(size > kept_root.size());
+    assert_eq!(doc["totals"]["received"], json!(9));
+}

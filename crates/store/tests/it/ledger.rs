@@ -486,3 +486,64 @@ async fn cosigned_checkpoints_on_postgres() {
         cosigned_checkpoints(db).await;
     }
 }
+
+/// Kept tallies: only of this ledger's leaves, replaced only by a later or longer count, and forgotten when
+/// their bytes or their root no longer match.
+async fn kept_tallies(db: TestDb) {
+    let store = db.store().await;
+    let now = time::OffsetDateTime::now_utc();
+    let day = |d: &str| domain::Day::parse(d).unwrap();
+    let (jan, jun, dec) = (day("2026-01-01"), day("2026-06-30"), day("2026-12-31"));
+    assert_eq!(store.kept_tally(jan).await.unwrap(), None);
+    store.append_leaves(&[b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]).await.unwrap();
+    let (one, two) = (store.root_at(1).await.unwrap(), store.root_at(2).await.unwrap());
+    let invalid = |r: Result<bool, StoreError>| matches!(r, Err(StoreError::Invalid { .. }));
+    // Not this ledger's root at that size, a size beyond the ledger, a reversed period.
+    assert!(invalid(
+        store.keep_tally(jan, jun, &ledger::RootHash::new(2, *one.digest()), b"x", now).await
+    ));
+    assert!(invalid(
+        store.keep_tally(jan, jun, &ledger::RootHash::new(4, *one.digest()), b"x", now).await
+    ));
+    assert!(invalid(store.keep_tally(jun, jan, &one, b"x", now).await));
+    assert!(store.keep_tally(jan, jun, &two, b"two", now).await.unwrap());
+    // Fewer leaves for the same period, or a shorter period, do not replace it.
+    assert!(!store.keep_tally(jan, jun, &one, b"one", now).await.unwrap());
+    let kept = store.kept_tally(jan).await.unwrap().unwrap();
+    assert_eq!((kept.to, kept.root, kept.body.as_slice()), (jun, two, b"two".as_slice()));
+    assert!(store.keep_tally(jan, dec, &one, b"longer", now).await.unwrap());
+    assert!(!store.keep_tally(jan, jun, &two, b"shorter", now).await.unwrap());
+    assert_eq!(store.kept_tally(jan).await.unwrap().unwrap().body, b"longer");
+    // A flipped byte in the body: refused, named, forgotten.
+    let raw = db.raw().await;
+    let sql = match db.kind {
+        Kind::Sqlite => "UPDATE kept_tallies SET body = x'00'",
+        Kind::Postgres => "UPDATE kept_tallies SET body = '\\x00'::bytea",
+    };
+    exec(&raw, sql).await.unwrap();
+    let err = store.kept_tally(jan).await.unwrap_err().to_string();
+    assert!(err.contains("does not read back as written"), "{err}");
+    assert_eq!(store.kept_tally(jan).await.unwrap(), None);
+    // A root of other leaves at the same size (as after restoring another ledger): refused.
+    assert!(store.keep_tally(jan, dec, &two, b"two", now).await.unwrap());
+    let sql = match db.kind {
+        Kind::Sqlite => "UPDATE kept_tallies SET root = zeroblob(32)",
+        Kind::Postgres => "UPDATE kept_tallies SET root = decode(repeat('00', 32), 'hex')",
+    };
+    exec(&raw, sql).await.unwrap();
+    let err = store.kept_tally(jan).await.unwrap_err().to_string();
+    assert!(err.contains("not of this ledger's first 2 leaves"), "{err}");
+    assert_eq!(store.kept_tally(jan).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn kept_tallies_on_sqlite() {
+    kept_tallies(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn kept_tallies_on_postgres() {
+    if let Some(db) = db::postgres("tallies").await {
+        kept_tallies(db).await;
+    }
+}
