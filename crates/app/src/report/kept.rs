@@ -9,9 +9,9 @@
 use domain::stats::{Aggregator, Period};
 use ledger::{Digest, Frontier, RootHash};
 use serde::{Deserialize, Serialize};
-use store::Store;
+use store::{Store, StoreError};
 
-use super::{ComputeError, Tally};
+use super::Tally;
 
 /// The kept form's version. Bump it whenever counting changes, so that a tally kept before is counted again.
 const VERSION: u32 = 1;
@@ -157,14 +157,9 @@ pub async fn resume(store: &Store, period: Period, size: u64) -> Tally {
 /// or counts more; returns whether it was kept.
 ///
 /// # Errors
-/// A store error, as [`ComputeError::Store`].
-pub async fn keep(store: &Store, tally: &Tally) -> Result<bool, ComputeError> {
+/// The store's refusal or a database error.
+pub async fn keep(store: &Store, tally: &Tally) -> Result<bool, StoreError> {
     let period = tally.period();
-    let root = tally.root();
-    let body = tally.to_kept();
     let now = time::OffsetDateTime::now_utc();
-    store
-        .keep_tally(period.from(), period.to(), &root, &body, now)
-        .await
-        .map_err(|source| ComputeError::Store { start: 0, end: root.size(), source })
+    store.keep_tally(period.from(), period.to(), &tally.root(), &tally.to_kept(), now).await
 }

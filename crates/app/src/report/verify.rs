@@ -132,7 +132,9 @@ pub async fn verify(
     store: &Store,
     verifier_key: Option<&str>,
 ) -> Result<Verified, VerifyError> {
-    verify_from(doc, store, verifier_key, None).await.map(|(verified, _)| verified)
+    let (header, tally, counted_from) = count(doc, store, verifier_key, None).await?;
+    let (report, root) = tally.finish();
+    check(doc, &header, &report, &root, counted_from)
 }
 
 /// [`verify`], counting on from `earlier`, a tally the verifier counted and kept themselves when they verified
@@ -151,6 +153,20 @@ pub async fn verify_from(
     verifier_key: Option<&str>,
     earlier: Option<Tally>,
 ) -> Result<(Verified, Tally), VerifyError> {
+    let (header, tally, counted_from) = count(doc, store, verifier_key, earlier).await?;
+    let (report, root) = tally.snapshot();
+    let verified = check(doc, &header, &report, &root, counted_from)?;
+    Ok((verified, tally))
+}
+
+/// Reads `doc`'s header and counts the ledger's leaves up to its checkpoint, on from `earlier` when it can be
+/// used (see [`verify_from`]); returns the header, the tally and the first leaf read.
+async fn count(
+    doc: &Value,
+    store: &Store,
+    verifier_key: Option<&str>,
+    earlier: Option<Tally>,
+) -> Result<(Header, Tally, u64), VerifyError> {
     let header = read_header(doc, verifier_key)?;
     let size = header.checkpoint.root().size();
     let stored = store.tree_size().await?;
@@ -173,27 +189,37 @@ pub async fn verify_from(
             }
             t
         }
-        _ => Tally::new(header.period),
+        None => Tally::new(header.period),
     };
     let counted_from = tally.size();
     tally.advance(store, size).await.map_err(|e| match e {
         ComputeError::Store { source, .. } => VerifyError::Store(source),
         other => VerifyError::Mismatch(other.to_string()),
     })?;
-    let (report, root) = tally.snapshot();
-    if &root != header.checkpoint.root() {
+    Ok((header, tally, counted_from))
+}
+
+/// Checks the recounted `report` and `root` against `doc` and its header.
+fn check(
+    doc: &Value,
+    header: &Header,
+    report: &Report,
+    root: &ledger::RootHash,
+    counted_from: u64,
+) -> Result<Verified, VerifyError> {
+    let size = root.size();
+    if root != header.checkpoint.root() {
         return Err(VerifyError::Mismatch(format!(
             "the ledger's leaves do not hash to the checkpoint's root at tree size `{size}`"
         )));
     }
-    compare(doc, &header, &report)?;
-    let verified = Verified {
+    compare(doc, header, report)?;
+    Ok(Verified {
         tree_size: size,
         root_hash: root.digest().to_string(),
         signature: header.signature,
         counted_from,
-    };
-    Ok((verified, tally))
+    })
 }
 
 fn invalid(field: &str, problem: impl Into<String>) -> VerifyError {

@@ -80,15 +80,17 @@ fn docs_rules_md_is_generated_from_the_catalogue() {
         assert_cmd::Command::cargo_bin("rightsgate").unwrap().arg("rules").output().unwrap();
     assert!(output.status.success());
     let fresh = String::from_utf8(output.stdout).unwrap();
-    let path = root().join("docs/rules.md");
+    generated("docs/rules.md", &fresh);
+}
+
+/// Checks that the file at `path` (from the repository root) reads `fresh`; `UPDATE_EXPECT=1` writes it.
+fn generated(path: &str, fresh: &str) {
+    let file = root().join(path);
     if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
+        std::fs::write(&file, fresh).unwrap();
     }
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        current == fresh,
-        "docs/rules.md is stale: run `UPDATE_EXPECT=1 cargo test -p cli tidy`"
-    );
+    let current = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(current == fresh, "{path} is stale: run `UPDATE_EXPECT=1 cargo test -p cli tidy`");
 }
 
 #[test]
@@ -98,14 +100,7 @@ fn docs_assess_md_lists_the_item_catalogue() {
     let current = std::fs::read_to_string(&path).unwrap();
     let head = current.split_once(MARKER).map(|(h, _)| h).expect("docs/assess.md lacks the marker");
     let fresh = format!("{head}{MARKER}{}", app::assess::catalogue_markdown());
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
-    }
-    let current = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        current == fresh,
-        "docs/assess.md is stale: run `UPDATE_EXPECT=1 cargo test -p cli tidy`"
-    );
+    generated("docs/assess.md", &fresh);
 }
 
 #[test]
