@@ -280,7 +280,8 @@ pub struct PreparedIntake {
     due: i64,
     now: i64,
     actor: String,
-    idents: Vec<[u8; 32]>,
+    /// The request's open keys (`seal::open_key`), sorted, without repeats.
+    open_keys: Vec<[u8; 32]>,
     sealed: Vec<u8>,
     leaves: [Vec<u8>; 2],
 }
@@ -317,43 +318,40 @@ macro_rules! case_queries {
             Ok(found)
         }
 
-        /// Open cases taken in within the window that share an identifier key with the batch: key → (state,
-        /// authority, case id), earliest first. One indexed query per chunk of keys over the keys of open cases
-        /// only, so its cost follows the open queue and the batch, never the number of cases ever stored.
+        /// For each open key of the batch, the earliest open case (our time of receipt, then case id) taken in
+        /// within the window that holds it. One index seek per key (`LIMIT 1` on the primary key's order), so the
+        /// cost follows the batch alone: neither the open queue nor how many open cases share a popular identifier.
         async fn open_sharing(
             conn: &mut $conn,
             prepared: &[PreparedIntake],
             since: i64,
-        ) -> Result<BTreeMap<[u8; 32], Vec<(String, String, String)>>, StoreError> {
-            let mut keys: Vec<[u8; 32]> = prepared.iter().flat_map(|p| p.idents.iter().copied()).collect();
+        ) -> Result<BTreeMap<[u8; 32], (i64, String)>, StoreError> {
+            let mut keys: Vec<[u8; 32]> = prepared.iter().flat_map(|p| p.open_keys.iter().copied()).collect();
             keys.sort_unstable();
             keys.dedup();
-            let mut hits: BTreeMap<[u8; 32], Vec<(i64, String, String, String)>> = BTreeMap::new();
-            for chunk in keys.chunks(500) {
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT ident_key, requesting_state, authority, taken_in_at, case_id FROM case_open_identifiers \
-                     WHERE ident_key IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for k in chunk {
-                    sep.push_bind(k.to_vec());
+            let mut earliest = BTreeMap::new();
+            // SQLite allows 500 terms in a compound SELECT.
+            for chunk in keys.chunks(200) {
+                let mut qb = QueryBuilder::<$db>::new("");
+                for (n, k) in chunk.iter().enumerate() {
+                    if n > 0 {
+                        qb.push(" UNION ALL ");
+                    }
+                    qb.push("SELECT * FROM (SELECT open_key, taken_in_at, case_id FROM case_open_keys WHERE open_key = ")
+                        .push_bind(k.to_vec())
+                        .push(" AND taken_in_at >= ")
+                        .push_bind(since)
+                        .push(" ORDER BY taken_in_at, case_id LIMIT 1) AS k")
+                        .push(n);
                 }
-                qb.push(") AND taken_in_at >= ").push_bind(since);
                 for row in qb.build().fetch_all(&mut *conn).await? {
                     let key: Vec<u8> = row.try_get(0)?;
-                    let key = <[u8; 32]>::try_from(key.as_slice()).map_err(|_| {
-                        StoreError::Corrupt("`case_open_identifiers.ident_key` is not 32 bytes".to_owned())
-                    })?;
-                    hits.entry(key).or_default().push((row.try_get(3)?, row.try_get(4)?, row.try_get(1)?, row.try_get(2)?));
+                    let key = <[u8; 32]>::try_from(key.as_slice())
+                        .map_err(|_| StoreError::Corrupt("`case_open_keys.open_key` is not 32 bytes".to_owned()))?;
+                    earliest.insert(key, (row.try_get(1)?, row.try_get(2)?));
                 }
             }
-            Ok(hits
-                .into_iter()
-                .map(|(key, mut cases)| {
-                    cases.sort();
-                    (key, cases.into_iter().map(|(_, id, st, au)| (st, au, id)).collect())
-                })
-                .collect())
+            Ok(earliest)
         }
 
         pub(crate) async fn intake(
@@ -365,22 +363,23 @@ macro_rules! case_queries {
             let since = prepared.iter().map(|p| p.now).min().unwrap_or(0) - DUPLICATE_WINDOW_DAYS * 86_400;
             let sharing = open_sharing(conn, &prepared, since).await?;
             let mut in_batch: BTreeMap<(String, String, String), String> = BTreeMap::new();
-            let mut batch_idents: BTreeMap<(String, String, [u8; 32]), String> = BTreeMap::new();
+            // Open keys of the batch's new cases, each with the first case (in batch order) that holds it.
+            let mut batch_keys: BTreeMap<[u8; 32], (usize, String)> = BTreeMap::new();
             let mut rows: Vec<(PreparedIntake, Option<String>)> = Vec::new();
             for p in prepared {
                 if let Some(id) = in_batch.get(&p.state_key).or_else(|| stored.get(&p.state_key)) {
                     out.push(Received::AlreadyStored { id: id.clone() });
                     continue;
                 }
-                let (state, authority) = (&p.state_key.0, &p.state_key.1);
-                let stored_dup = p.idents.iter().find_map(|k| {
-                    sharing.get(k)?.iter().find(|(st, au, _)| st == state && au == authority).map(|(_, _, id)| id.clone())
-                });
+                // The original is the earliest open case sharing a key: a stored one, else an earlier one of
+                // this batch.
+                let stored_dup = p.open_keys.iter().filter_map(|k| sharing.get(k)).min().map(|(_, id)| id.clone());
                 let dup = stored_dup.or_else(|| {
-                    p.idents.iter().find_map(|k| batch_idents.get(&(state.clone(), authority.clone(), *k)).cloned())
+                    p.open_keys.iter().filter_map(|k| batch_keys.get(k)).min().map(|(_, id)| id.clone())
                 });
-                for k in &p.idents {
-                    batch_idents.entry((state.clone(), authority.clone(), *k)).or_insert_with(|| p.id.clone());
+                let position = rows.len();
+                for k in &p.open_keys {
+                    batch_keys.entry(*k).or_insert_with(|| (position, p.id.clone()));
                 }
                 in_batch.insert(p.state_key.clone(), p.id.clone());
                 out.push(Received::New { id: p.id.clone(), duplicate_of: dup.clone() });
@@ -398,7 +397,8 @@ macro_rules! case_queries {
             for chunk in rows.chunks(200) {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, \
-                     recommended, state, received_at, due_at, preservation_expires_at, duplicate_of, next_seq, sealed) ",
+                     recommended, state, received_at, due_at, preservation_expires_at, duplicate_of, next_seq, sealed, \
+                     open_keys) ",
                 );
                 qb.push_values(chunk, |mut b, (p, dup)| {
                     b.push_bind(p.id.clone())
@@ -415,26 +415,17 @@ macro_rules! case_queries {
                         .push_bind(None::<i64>)
                         .push_bind(dup.clone())
                         .push_bind(2_i64)
-                        .push_bind(p.sealed.clone());
+                        .push_bind(p.sealed.clone())
+                        .push_bind(p.open_keys.concat());
                 });
                 qb.build().execute(&mut *conn).await?;
             }
             // Each case's keys are sorted and without repeats (`prepare_intake`), and case ids are unique.
-            let idents: Vec<(&PreparedIntake, &[u8; 32])> =
-                rows.iter().flat_map(|(p, _)| p.idents.iter().map(move |k| (p, k))).collect();
-            for chunk in idents.chunks(150) {
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO case_open_identifiers (ident_key, requesting_state, authority, taken_in_at, case_id) ",
-                );
-                qb.push_values(chunk, |mut b, (p, k)| {
-                    b.push_bind(k.to_vec())
-                        .push_bind(p.state_key.0.clone())
-                        .push_bind(p.state_key.1.clone())
-                        .push_bind(p.now)
-                        .push_bind(p.id.clone());
-                });
-                qb.build().execute(&mut *conn).await?;
-            }
+            let keys: Vec<(&[u8; 32], i64, &str)> = rows
+                .iter()
+                .flat_map(|(p, _)| p.open_keys.iter().map(move |k| (k, p.now, p.id.as_str())))
+                .collect();
+            remember_open_keys(conn, &keys).await?;
             for (n, chunk) in rows.chunks(100).enumerate() {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index, detail) ",
@@ -463,6 +454,113 @@ macro_rules! case_queries {
             Ok(out)
         }
 
+        /// Carries the rows of `case_open_identifiers` (the table before migration 0009) over to
+        /// `case_open_keys` and `cases.open_keys`, then drops that table. Run inside one transaction by
+        /// [`Store::connect`], so an interrupted upgrade is redone whole on the next connect.
+        pub(crate) async fn carry_open_identifiers(conn: &mut $conn) -> Result<(), StoreError> {
+            let mut after = (String::new(), Vec::new());
+            // The case being gathered and its keys; rows come ordered by case.
+            let mut case: Option<(String, Vec<u8>)> = None;
+            loop {
+                let rows = QueryBuilder::<$db>::new(
+                    "SELECT ident_key, requesting_state, authority, taken_in_at, case_id FROM case_open_identifiers \
+                     WHERE (case_id, ident_key) > (",
+                )
+                .push_bind(after.0.clone())
+                .push(", ")
+                .push_bind(after.1.clone())
+                .push(") ORDER BY case_id, ident_key LIMIT 10000")
+                .build()
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut keys = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let ident: Vec<u8> = row.try_get(0)?;
+                    let ident = <[u8; 32]>::try_from(ident.as_slice()).map_err(|_| {
+                        StoreError::Corrupt("`case_open_identifiers.ident_key` is not 32 bytes".to_owned())
+                    })?;
+                    let state: String = row.try_get(1)?;
+                    let authority: String = row.try_get(2)?;
+                    let id: String = row.try_get(4)?;
+                    keys.push((crate::seal::open_key(&ident, &state, &authority), row.try_get::<i64, _>(3)?, id.clone()));
+                    after = (id, ident.to_vec());
+                }
+                let rows: Vec<(&[u8; 32], i64, &str)> = keys.iter().map(|(k, at, id)| (k, *at, id.as_str())).collect();
+                remember_open_keys(conn, &rows).await?;
+                for (key, _, id) in &keys {
+                    if case.as_ref().is_some_and(|(c, _)| c != id) {
+                        if let Some((c, gathered)) = case.take() {
+                            set_open_keys(conn, &c, &gathered).await?;
+                        }
+                    }
+                    case.get_or_insert_with(|| (id.clone(), Vec::new())).1.extend_from_slice(key);
+                }
+                if keys.len() < 10_000 {
+                    break;
+                }
+            }
+            if let Some((c, gathered)) = case {
+                set_open_keys(conn, &c, &gathered).await?;
+            }
+            sqlx::query("DROP TABLE case_open_identifiers").execute(&mut *conn).await?;
+            Ok(())
+        }
+
+        async fn set_open_keys(conn: &mut $conn, id: &str, keys: &[u8]) -> Result<(), StoreError> {
+            QueryBuilder::<$db>::new("UPDATE cases SET open_keys = ")
+                .push_bind(keys.to_vec())
+                .push(" WHERE id = ")
+                .push_bind(id.to_owned())
+                .build()
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        /// Writes `(open key, our time of receipt, case id)` rows to `case_open_keys`, in multi-row inserts.
+        pub(crate) async fn remember_open_keys(conn: &mut $conn, keys: &[(&[u8; 32], i64, &str)]) -> Result<(), StoreError> {
+            for chunk in keys.chunks(300) {
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO case_open_keys (open_key, taken_in_at, case_id) ");
+                qb.push_values(chunk, |mut b, (k, at, id)| {
+                    b.push_bind(k.to_vec()).push_bind(*at).push_bind(id.to_string());
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
+        /// Deletes an open case's rows from `case_open_keys`: exactly `keys` (its `cases.open_keys`, 32 bytes
+        /// each), found by the whole primary key, so the cost does not depend on how many cases share a key.
+        ///
+        /// # Errors
+        /// [`StoreError::Corrupt`] if `keys` is not whole keys or the table does not hold exactly these rows.
+        pub(crate) async fn forget_open_keys(conn: &mut $conn, id: &str, keys: &[u8]) -> Result<(), StoreError> {
+            if keys.len() % 32 != 0 {
+                return Err(StoreError::Corrupt(format!("`cases.open_keys` of case `{id}` is not whole keys")));
+            }
+            if keys.is_empty() {
+                return Ok(());
+            }
+            let mut qb = QueryBuilder::<$db>::new("DELETE FROM case_open_keys WHERE case_id = ");
+            qb.push_bind(id.to_owned())
+                .push(" AND taken_in_at = (SELECT at FROM case_events WHERE seq = 0 AND case_id = ")
+                .push_bind(id.to_owned())
+                .push(") AND open_key IN (");
+            let mut sep = qb.separated(", ");
+            for k in keys.chunks_exact(32) {
+                sep.push_bind(k.to_vec());
+            }
+            qb.push(")");
+            let done = qb.build().execute(&mut *conn).await?;
+            if done.rows_affected() != (keys.len() / 32) as u64 {
+                return Err(StoreError::Corrupt(format!(
+                    "`case_open_keys` does not hold the {} open keys of case `{id}`",
+                    keys.len() / 32
+                )));
+            }
+            Ok(())
+        }
+
         /// Refuses an actor whose account does not exist, is disabled, or does not hold the role it acts in.
         async fn check_actor(conn: &mut $conn, actor: &Actor<'_>) -> Result<(), StoreError> {
             match account(conn, actor.name).await? {
@@ -485,7 +583,8 @@ macro_rules! case_queries {
             now: OffsetDateTime,
         ) -> Result<CaseState, StoreError> {
             let row = QueryBuilder::<$db>::new(
-                "SELECT state, recommended, measure, next_seq, sealed, preservation_expires_at FROM cases WHERE id = ",
+                "SELECT state, recommended, measure, next_seq, sealed, preservation_expires_at, open_keys FROM cases \
+                 WHERE id = ",
             )
             .push_bind(id.to_owned())
             .build()
@@ -498,6 +597,7 @@ macro_rules! case_queries {
             let seq: i64 = row.try_get(3)?;
             let sealed: Option<Vec<u8>> = row.try_get(4)?;
             let expires: Option<i64> = row.try_get(5)?;
+            let open_keys: Option<Vec<u8>> = row.try_get(6)?;
             let state = CaseState::parse(&state_name)
                 .ok_or_else(|| StoreError::Corrupt(format!("case `{id}` has unknown state `{state_name}`")))?;
             let measure = Measure::ALL
@@ -636,12 +736,11 @@ macro_rules! case_queries {
                 qb.push(", closed_at = ").push_bind(unix(now));
             }
             if state.is_open() && !next.is_open() {
-                // A case that leaves the open queue can no longer be a duplicate's original: its identifier keys go.
-                QueryBuilder::<$db>::new("DELETE FROM case_open_identifiers WHERE case_id = ")
-                    .push_bind(id.to_owned())
-                    .build()
-                    .execute(&mut *conn)
-                    .await?;
+                // A case that leaves the open queue can no longer be a duplicate's original: its open keys go.
+                if let Some(keys) = &open_keys {
+                    forget_open_keys(conn, id, keys).await?;
+                }
+                qb.push(", open_keys = NULL");
             }
             qb.push(" WHERE id = ").push_bind(id.to_owned()).push(" AND next_seq = ").push_bind(seq);
             let done = qb.build().execute(&mut *conn).await?;
@@ -877,6 +976,42 @@ pub(crate) mod postgres {
 }
 
 impl Store {
+    /// Completes migration 0009 on a store that still has `case_open_identifiers`: carries its rows over to
+    /// `case_open_keys` in one transaction and drops it. Nothing on a store without it.
+    pub(crate) async fn carry_open_identifiers(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let (old,): (i64,) = sqlx::query_as(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_open_identifiers'",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                if old == 0 {
+                    return Ok(());
+                }
+                sqlite::carry_open_identifiers(&mut tx).await?;
+                tx.commit().await?;
+            }
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("LOCK TABLE cases IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+                let (old,): (i64,) = sqlx::query_as(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() \
+                     AND table_name = 'case_open_identifiers'",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                if old == 0 {
+                    return Ok(());
+                }
+                postgres::carry_open_identifiers(&mut tx).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Takes in a batch of screened requests in one transaction; see [`Store::intake_prepared`].
     ///
     /// # Errors
@@ -907,15 +1042,7 @@ impl Store {
     ) -> Result<PreparedIntake, StoreError> {
         let id = new_case_id(i.now, position);
         let salt = new_salt();
-        let mut idents: Vec<[u8; 32]> = i
-            .request
-            .data
-            .identifiers
-            .iter()
-            .map(|x| sealer.identifier_key(x.kind.as_str(), &x.value))
-            .collect();
-        idents.sort();
-        idents.dedup();
+        let open_keys = sealer.open_keys(i.request);
         let commitment = commitment(&salt, i.bytes);
         let leaf = |seq: u64, event: &str, state: CaseState, meta| {
             Leaf {
@@ -953,7 +1080,7 @@ impl Store {
             due: unix(i.deadlines.due(i.request.urgency, i.now)),
             now: unix(i.now),
             actor: i.actor.to_owned(),
-            idents,
+            open_keys,
             leaves,
             id,
         })

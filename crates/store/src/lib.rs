@@ -228,10 +228,12 @@ impl Store {
                 .await
                 .map_err(|e| connect_error(url, &e))?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-            Ok(Self {
+            let store = Self {
                 backend: Backend::Sqlite(pool),
                 proof_cache: crate::ledger::ProofCache::standard(),
-            })
+            };
+            store.carry_open_identifiers().await?;
+            Ok(store)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
@@ -239,10 +241,12 @@ impl Store {
                 .await
                 .map_err(|e| connect_error(url, &e))?;
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
-            Ok(Self {
+            let store = Self {
                 backend: Backend::Postgres(pool),
                 proof_cache: crate::ledger::ProofCache::standard(),
-            })
+            };
+            store.carry_open_identifiers().await?;
+            Ok(store)
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
         }

@@ -3,7 +3,7 @@
 //!
 //! What a key protects: each case's sealed request and decision (`cases.sealed`), the sealed detail of its
 //! events (`case_events.detail`), and the keyed hashes of an open case's identifiers
-//! (`case_open_identifiers.ident_key`, derived from the same key file). A case is rotated whole in one
+//! (`case_open_keys` and `cases.open_keys`, derived from the same key file). A case is rotated whole in one
 //! transaction: its sealed row, its events' details and its identifier keys, so after a crash every case is
 //! entirely under the old key or entirely under the new one, and a rerun (which tries the new key first) skips
 //! what is done. Purged cases have nothing sealed left and are passed over.
@@ -50,27 +50,22 @@ fn open_either(
     })
 }
 
-/// The identifiers of a sealed case's request, as `(type, value)`.
-fn identifiers(id: &str, plain: &[u8]) -> Result<Vec<(String, String)>, StoreError> {
+/// The request sealed in a case.
+fn sealed_request(id: &str, plain: &[u8]) -> Result<domain::Request, StoreError> {
     let value: serde_json::Value = serde_json::from_slice(plain)
         .map_err(|e| StoreError::Corrupt(format!("sealed case `{id}`: {e}")))?;
     let request = value["request"]
         .as_str()
         .ok_or_else(|| StoreError::Corrupt(format!("sealed case `{id}` has no request")))?;
-    let request = domain::Request::parse(id, request.as_bytes()).map_err(|e| {
+    domain::Request::parse(id, request.as_bytes()).map_err(|e| {
         StoreError::Corrupt(format!("sealed case `{id}`: request does not parse: {e:?}"))
-    })?;
-    Ok(request
-        .data
-        .identifiers
-        .iter()
-        .map(|x| (x.kind.as_str().to_owned(), x.value.clone()))
-        .collect())
+    })
 }
 
 macro_rules! reseal_queries {
-    ($db:ty, $conn:ty) => {
+    ($db:ty, $conn:ty, $cases:path) => {
         use super::*;
+        use $cases as cases_sql;
 
         /// Rotates the cases after `after` (by id), at most `limit` of them; returns the last id seen.
         pub(crate) async fn batch(
@@ -81,7 +76,10 @@ macro_rules! reseal_queries {
             limit: i64,
             report: &mut ResealReport,
         ) -> Result<Option<String>, StoreError> {
-            let rows = QueryBuilder::<$db>::new("SELECT id, sealed FROM cases WHERE id > ")
+            let rows = QueryBuilder::<$db>::new(
+                "SELECT id, sealed, open_keys, (SELECT at FROM case_events WHERE seq = 0 AND case_id = cases.id) \
+                 FROM cases WHERE id > ",
+            )
                 .push_bind(after.to_owned())
                 .push(" ORDER BY id LIMIT ")
                 .push_bind(limit)
@@ -92,6 +90,7 @@ macro_rules! reseal_queries {
             for row in &rows {
                 let id: String = row.try_get(0)?;
                 let sealed: Option<Vec<u8>> = row.try_get(1)?;
+                let open_keys: Option<Vec<u8>> = row.try_get(2)?;
                 report.cases += 1;
                 last = Some(id.clone());
                 let Some(sealed) = sealed else { continue };
@@ -133,44 +132,21 @@ macro_rules! reseal_queries {
                         .await?;
                     report.details += 1;
                 }
-                // An open case's identifier keys are keyed hashes under the old key: recompute them.
-                let open = QueryBuilder::<$db>::new(
-                    "SELECT requesting_state, authority, taken_in_at FROM case_open_identifiers WHERE case_id = ",
-                )
-                .push_bind(id.clone())
-                .push(" LIMIT 1")
-                .build()
-                .fetch_optional(&mut *conn)
-                .await?;
-                if let Some(open) = open {
-                    let state: String = open.try_get(0)?;
-                    let authority: String = open.try_get(1)?;
-                    let taken_in_at: i64 = open.try_get(2)?;
-                    QueryBuilder::<$db>::new("DELETE FROM case_open_identifiers WHERE case_id = ")
+                // An open case's keys derive from keyed hashes under the old key: recompute them.
+                if let Some(old_keys) = open_keys {
+                    let taken_in_at: i64 = row.try_get(3)?;
+                    cases_sql::forget_open_keys(conn, &id, &old_keys).await?;
+                    let keys = new.open_keys(&sealed_request(&id, &plain)?);
+                    let rows: Vec<(&[u8; 32], i64, &str)> = keys.iter().map(|k| (k, taken_in_at, id.as_str())).collect();
+                    cases_sql::remember_open_keys(conn, &rows).await?;
+                    QueryBuilder::<$db>::new("UPDATE cases SET open_keys = ")
+                        .push_bind(keys.concat())
+                        .push(" WHERE id = ")
                         .push_bind(id.clone())
                         .build()
                         .execute(&mut *conn)
                         .await?;
-                    let mut keys: Vec<[u8; 32]> = identifiers(&id, &plain)?
-                        .iter()
-                        .map(|(kind, value)| new.identifier_key(kind, value))
-                        .collect();
-                    keys.sort_unstable();
-                    keys.dedup();
-                    if !keys.is_empty() {
-                        let mut insert = QueryBuilder::<$db>::new(
-                            "INSERT INTO case_open_identifiers (ident_key, requesting_state, authority, taken_in_at, case_id) ",
-                        );
-                        insert.push_values(&keys, |mut b, key| {
-                            b.push_bind(key.to_vec())
-                                .push_bind(state.clone())
-                                .push_bind(authority.clone())
-                                .push_bind(taken_in_at)
-                                .push_bind(id.clone());
-                        });
-                        insert.build().execute(&mut *conn).await?;
-                        report.identifier_keys += keys.len() as u64;
-                    }
+                    report.identifier_keys += keys.len() as u64;
                 }
                 report.resealed += 1;
             }
@@ -180,11 +156,11 @@ macro_rules! reseal_queries {
 }
 
 mod sqlite {
-    reseal_queries!(sqlx::Sqlite, sqlx::SqliteConnection);
+    reseal_queries!(sqlx::Sqlite, sqlx::SqliteConnection, crate::cases::sqlite);
 }
 
 mod postgres {
-    reseal_queries!(sqlx::Postgres, sqlx::PgConnection);
+    reseal_queries!(sqlx::Postgres, sqlx::PgConnection, crate::cases::postgres);
 }
 
 impl Store {

@@ -8,7 +8,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest as _, Sha256};
 
 use crate::StoreError;
 
@@ -94,6 +94,37 @@ impl Sealer {
     }
 }
 
+impl Sealer {
+    /// The [`open_key`]s of a request's identifiers, sorted and without repeats.
+    pub(crate) fn open_keys(&self, request: &domain::Request) -> Vec<[u8; 32]> {
+        let (state, authority) = (&request.requesting.state, &request.requesting.authority);
+        let mut keys: Vec<[u8; 32]> = request
+            .data
+            .identifiers
+            .iter()
+            .map(|x| open_key(&self.identifier_key(x.kind.as_str(), &x.value), state, authority))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+}
+
+/// The key under which duplicate detection finds an open case by one of its identifiers: the identifier's keyed
+/// hash ([`Sealer::identifier_key`]) bound to the requesting state and authority, since a duplicate must share
+/// all three. Derived from the keyed hash alone, so it is as secret as that hash, and an upgrade can compute it
+/// from stored rows without the key file.
+pub(crate) fn open_key(identifier_key: &[u8; 32], state: &str, authority: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"rightsgate/open-key/v1\0");
+    h.update(identifier_key);
+    for part in [state, authority] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::Sealer;
@@ -109,6 +140,18 @@ mod tests {
         *altered.last_mut().unwrap() ^= 1;
         assert!(sealer.open(&altered, b"c-1").is_err());
         assert!(!sealed.windows(5).any(|w| w == b"facts"));
+    }
+
+    #[test]
+    fn open_keys_bind_the_state_and_the_authority_unambiguously() {
+        let k = Sealer::new(&[7; 32]).identifier_key("email", "a@b.org");
+        let base = super::open_key(&k, "BR", "PF");
+        assert_eq!(base, super::open_key(&k, "BR", "PF"));
+        assert_ne!(base, super::open_key(&k, "BR", "PFx"));
+        assert_ne!(base, super::open_key(&k, "AR", "PF"));
+        // Length prefixes: moving a byte from the state to the authority is another key.
+        assert_ne!(super::open_key(&k, "BRP", "F"), base);
+        assert_ne!(base, super::open_key(&[0; 32], "BR", "PF"));
     }
 
     #[test]

@@ -90,16 +90,29 @@ async fn killed_ingest_loses_no_acknowledged_request_and_stores_none_twice() {
     let full = u64::try_from(started.elapsed().as_millis()).unwrap().max(20);
 
     let runs = if std::env::var_os("RIGHTSGATE_QUICK").is_some() { 3 } else { 10 };
-    // A small deterministic generator for the kill delays, so a failure can be replayed.
+    // A small deterministic generator for the kill points, so a failure can be replayed.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut interrupted = 0;
+    // One batch of 50 takes about this long; each kill lands at a random point within the batch after one to
+    // three more batches were acknowledged, so kills follow the run's progress and not this machine's speed
+    // (a resumed run reads and screens every line again before it reaches what is missing).
+    let batch_ms = (full / (total as u64 / 50).max(1)).max(1);
     for run in 0..runs {
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        // Between 5 % and 80 % of a full run.
-        let delay = full / 20 + (seed >> 33) % (full * 3 / 4);
+        let target = acknowledged(&ack).len() + 50 * (1 + (seed >> 33) as usize % 3);
+        let jitter = (seed >> 40) % batch_ms;
         let mut child = ingest(&data, &requests, &ack).spawn().unwrap();
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        child.kill().unwrap(); // SIGKILL: no destructors, no flushes.
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            if acknowledged(&ack).len() >= target {
+                tokio::time::sleep(Duration::from_millis(jitter)).await;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let _ = child.kill(); // SIGKILL: no destructors, no flushes (an error if it already ended).
         child.wait().unwrap();
         let (counts, size, cases) = stored(&data).await;
         for key in acknowledged(&ack) {

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set (and must, when `RIGHTSGATE_REQUIRE_POSTGRES=1`).
 
 mod db;
+mod duplicates;
 mod ledger;
 mod migrate;
 mod story;

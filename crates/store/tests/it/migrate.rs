@@ -1,5 +1,6 @@
-//! Upgrading a store: the open-identifier migration keeps duplicate detection for cases that were open before
-//! it ran and drops the keys of finished cases.
+//! Upgrading a store: the open-identifier migration (0006) keeps duplicate detection for cases that were open
+//! before it ran and drops the keys of finished cases; the open-key migration (0009) carries the open cases'
+//! keys over, so a request taken in after the upgrade is still flagged against them.
 
 use std::path::Path;
 
@@ -42,17 +43,112 @@ async fn open_cases_keep_their_keys_across_the_upgrade() {
     let store = store::Store::connect(&url).await.unwrap();
     store.close().await;
     let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
-    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT case_id, requesting_state, authority, taken_in_at FROM case_open_identifiers",
+    let rows: Vec<(String, i64, Vec<u8>)> =
+        sqlx::query_as("SELECT case_id, taken_in_at, open_key FROM case_open_keys")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!((rows[0].0.as_str(), rows[0].1), ("c-open", 1500));
+    let kept: Vec<(String, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT id, open_keys FROM cases ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kept,
+        vec![("c-done".to_owned(), None), ("c-open".to_owned(), Some(rows[0].2.clone()))],
+        "the open case keeps its key, the closed one none"
+    );
+    let old: Vec<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE name IN ('case_identifiers', 'case_open_identifiers')",
     )
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert_eq!(rows, vec![("c-open".to_owned(), "BR".to_owned(), "PF".to_owned(), 1500)]);
-    let old: Option<(String,)> =
-        sqlx::query_as("SELECT name FROM sqlite_master WHERE name = 'case_identifiers'")
-            .fetch_optional(&pool)
+    assert_eq!(old, vec![], "the keys of every case are no longer kept");
+}
+
+/// Runs the SQLite migrations before `0009` and stores one open case as that release did: its identifier's
+/// keyed hash beside the requesting state and authority in `case_open_identifiers`.
+async fn before_open_keys(url: &str, sealer: &store::Sealer, request: &domain::Request, at: i64) {
+    let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let old = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0009" {
+            std::fs::copy(&path, old.path().join(&name)).unwrap();
+        }
+    }
+    let pool = SqlitePoolOptions::new().connect(url).await.unwrap();
+    sqlx::migrate::Migrator::new(old.path()).await.unwrap().run(&pool).await.unwrap();
+    let (state, authority) = (&request.requesting.state, &request.requesting.authority);
+    sqlx::query(
+        "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
+         state, received_at, due_at, next_seq, sealed) VALUES ('c-old', ?, ?, 'OLD-1', 'stored_data', 'routine', \
+         'central_authority', 'approve', 'in_review', 1000, 2000, 3, x'00')",
+    )
+    .bind(state)
+    .bind(authority)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index) \
+         VALUES ('c-old', 0, ?, 'received', 'received', 'ines', 'intake_officer', 0)",
+    )
+    .bind(at)
+    .execute(&pool)
+    .await
+    .unwrap();
+    for x in &request.data.identifiers {
+        sqlx::query(
+            "INSERT INTO case_open_identifiers (ident_key, requesting_state, authority, taken_in_at, case_id) \
+             VALUES (?, ?, ?, ?, 'c-old')",
+        )
+        .bind(sealer.identifier_key(x.kind.as_str(), &x.value).to_vec())
+        .bind(state)
+        .bind(authority)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_request_after_the_open_key_upgrade_is_flagged_against_a_case_open_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let sealer = store::Sealer::new(&[3; 32]);
+    let ctx = crate::story::ctx();
+    let old =
+        crate::story::screen(&ctx, crate::story::request("001-fraud-approve.json", "OLD-1", None));
+    let taken_in = time::macros::datetime!(2026-11-01 09:00 UTC).unix_timestamp();
+    before_open_keys(&url, &sealer, old.request(), taken_in).await;
+
+    let store = store::Store::connect(&url).await.unwrap();
+    let again =
+        crate::story::screen(&ctx, crate::story::request("001-fraud-approve.json", "NEW-1", None));
+    let received = crate::story::take_in(&store, &sealer, &[again]).await;
+    assert_eq!(crate::story::new_id(&received[0]).1.as_deref(), Some("c-old"));
+    store.close().await;
+
+    // Connecting again finds nothing left to carry over, and the keys are where the upgrade put them.
+    let store = store::Store::connect(&url).await.unwrap();
+    store.close().await;
+    let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
+    let (keys,): (Vec<u8>,) = sqlx::query_as("SELECT open_keys FROM cases WHERE id = 'c-old'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (rows,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM case_open_keys WHERE case_id = 'c-old'")
+            .fetch_one(&pool)
             .await
             .unwrap();
-    assert_eq!(old, None, "the keys of every case are no longer kept");
+    assert_eq!(keys.len(), 32 * old.request().data.identifiers.len());
+    assert_eq!(rows as usize, old.request().data.identifiers.len());
 }

@@ -54,6 +54,12 @@ pub(crate) struct Screened {
     decision: domain::Decision,
 }
 
+impl Screened {
+    pub(crate) fn request(&self) -> &Request {
+        &self.request
+    }
+}
+
 pub(crate) fn screen(ctx: &rules::Context, bytes: Vec<u8>) -> Screened {
     let request = Request::parse("r.json", &bytes).unwrap();
     let decision = rules::screen(&request, &rules::sha256_hex(&bytes), ctx).unwrap();
@@ -61,8 +67,17 @@ pub(crate) fn screen(ctx: &rules::Context, bytes: Vec<u8>) -> Screened {
 }
 
 pub(crate) async fn take_in(store: &Store, sealer: &Sealer, items: &[Screened]) -> Vec<Received> {
+    take_in_at(store, sealer, items, datetime!(2026-11-02 09:00 UTC)).await
+}
+
+/// [`take_in`], taken in at `now`.
+pub(crate) async fn take_in_at(
+    store: &Store,
+    sealer: &Sealer,
+    items: &[Screened],
+    now: time::OffsetDateTime,
+) -> Vec<Received> {
     let sections = vec!["07".to_owned()];
-    let now = datetime!(2026-11-02 09:00 UTC);
     let batch: Vec<Intake<'_>> = items
         .iter()
         .map(|s| Intake {

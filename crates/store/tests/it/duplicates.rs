@@ -1,0 +1,105 @@
+//! Duplicate detection, on SQLite and on PostgreSQL: a new case's original is the earliest open case from the
+//! same requesting state and authority that shares an identifier and was taken in within the window; another
+//! authority's cases, cases outside the window and cases that left the open states are never originals.
+
+use domain::case::{Resolution, Role};
+use store::{Act, Actor, Desk, Sealer};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+use crate::db::{self, TestDb};
+use crate::story::{ctx, new_id, request, screen, take_in_at, DEADLINES};
+
+fn day(n: i64) -> OffsetDateTime {
+    datetime!(2026-03-02 09:00 UTC) + Duration::days(n)
+}
+
+/// The fraud case's request with a new reference, only the given identifier and, optionally, another authority.
+fn fraud(reference: &str, identifier: &str, authority: Option<&str>) -> Vec<u8> {
+    let bytes = request("001-fraud-approve.json", reference, Some(identifier));
+    let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    value["data"]["identifiers"].as_array_mut().unwrap().truncate(1);
+    if let Some(a) = authority {
+        value["requesting"]["authority"] = a.into();
+    }
+    serde_json::to_vec(&value).unwrap()
+}
+
+async fn duplicates(db: TestDb) {
+    let store = db.store().await;
+    let sealer = Sealer::new(&[5; 32]);
+    let ctx = ctx();
+    let one = |reference: &str, identifier: &str, authority: Option<&str>| {
+        screen(&ctx, fraud(reference, identifier, authority))
+    };
+    let dup = |received: &[store::Received]| new_id(&received[0]).1;
+
+    let a = take_in_at(&store, &sealer, &[one("D-1", "x@example.org", None)], day(0)).await;
+    let (a, first) = new_id(&a[0]);
+    assert_eq!(first, None);
+    let b = take_in_at(&store, &sealer, &[one("D-2", "X@Example.org ", None)], day(1)).await;
+    let (b, of_b) = new_id(&b[0]);
+    assert_eq!(of_b.as_deref(), Some(a.as_str()), "identifiers compare normalized");
+    let c = take_in_at(&store, &sealer, &[one("D-3", "x@example.org", None)], day(2)).await;
+    assert_eq!(dup(&c).as_deref(), Some(a.as_str()), "the earliest open case, not the latest");
+    let other = take_in_at(
+        &store,
+        &sealer,
+        &[one("D-4", "x@example.org", Some("Another prosecutor"))],
+        day(2),
+    )
+    .await;
+    assert_eq!(dup(&other), None, "another authority's case is never the original");
+
+    // A batch: the stored original wins over an earlier request of the same batch.
+    let batch = take_in_at(
+        &store,
+        &sealer,
+        &[
+            one("D-5", "y@example.org", None),
+            one("D-6", "y@example.org", None),
+            one("D-7", "x@example.org", None),
+        ],
+        day(3),
+    )
+    .await;
+    let (five, none) = new_id(&batch[0]);
+    assert_eq!(none, None);
+    assert_eq!(new_id(&batch[1]).1.as_deref(), Some(five.as_str()), "flagged within the batch");
+    assert_eq!(new_id(&batch[2]).1.as_deref(), Some(a.as_str()), "flagged against the stored case");
+
+    // The original leaves the open states: the next earliest open case takes its place.
+    let now = datetime!(2026-03-05 10:00 UTC);
+    for (name, role) in [("rui", Role::Reviewer), ("ana", Role::Approver)] {
+        store.add_user(name, role, "a long enough password", now).await.unwrap();
+    }
+    let desk = Desk { sealer: &sealer, deadlines: &DEADLINES };
+    let reviewer = Actor { name: "rui", role: Role::Reviewer };
+    let ana = Actor { name: "ana", role: Role::Approver };
+    store.act(&desk, &a, &reviewer, &Act::StartReview, now).await.unwrap();
+    let approve =
+        Act::Decide { resolution: Resolution::Approved, second_approver: None, reason: None };
+    store.act(&desk, &a, &ana, &approve, now).await.unwrap();
+    let d = take_in_at(&store, &sealer, &[one("D-8", "x@example.org", None)], day(4)).await;
+    assert_eq!(dup(&d).as_deref(), Some(b.as_str()), "a decided case is never the original");
+
+    // The window: cases taken in more than 90 days before are not originals; the next one is.
+    let late = take_in_at(&store, &sealer, &[one("D-9", "x@example.org", None)], day(120)).await;
+    let (late, none) = new_id(&late[0]);
+    assert_eq!(none, None, "outside the 90-day window");
+    let later = take_in_at(&store, &sealer, &[one("D-10", "x@example.org", None)], day(121)).await;
+    assert_eq!(dup(&later).as_deref(), Some(late.as_str()));
+    store.verify_ledger(None).await.unwrap();
+}
+
+#[tokio::test]
+async fn duplicates_on_sqlite() {
+    duplicates(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn duplicates_on_postgres() {
+    if let Some(db) = db::postgres("duplicates").await {
+        duplicates(db).await;
+    }
+}
