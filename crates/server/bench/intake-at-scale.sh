@@ -7,7 +7,8 @@ trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 BIN=${BIN:-target/release/rightsgate}
 N=${N:-100000}
 cd "$(dirname "$0")/../../.."
-# SKIPFULL=1 reuses the full store an earlier run left in $WORK (a fresh empty store is made either way).
+# SKIPFULL=1 reuses the full store an earlier run left in $WORK (a fresh empty store is made either way);
+# FULLDB=PATH names another full store (e.g. one per binary, to compare two binaries on the same requests).
 W=${WORK:-/tmp/rg-intake}
 export RIGHTSGATE_DATA_DIR=$W/data
 if [ -z "${SKIPFULL:-}" ]; then
@@ -30,7 +31,7 @@ run() { # db label
   kill $pid; wait $pid 2>/dev/null || true
 }
 EMPTY="sqlite://$W/empty.db?mode=rwc"
-FULL="sqlite://$W/full.db?mode=rwc"
+FULL="sqlite://${FULLDB:-$W/full.db}?mode=rwc"
 [ "${SKIPFULL:-}" ] || $BIN ingest --quiet --db "$FULL" $W/fill.jsonl
 run "$EMPTY" empty
 run "$FULL" "full-$N"
