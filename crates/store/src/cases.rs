@@ -286,73 +286,35 @@ pub struct PreparedIntake {
     leaves: [Vec<u8>; 2],
 }
 
+/// The batch's references, sorted, without repeats.
+fn batch_references(prepared: &[PreparedIntake]) -> Vec<&str> {
+    let mut refs: Vec<&str> = prepared.iter().map(|p| p.state_key.2.as_str()).collect();
+    refs.sort_unstable();
+    refs.dedup();
+    refs
+}
+
+/// The batch's open keys, sorted, without repeats.
+fn batch_open_keys(prepared: &[PreparedIntake]) -> Vec<[u8; 32]> {
+    let mut keys: Vec<[u8; 32]> =
+        prepared.iter().flat_map(|p| p.open_keys.iter().copied()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// An open key read back from `case_open_keys`.
+fn stored_open_key(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
+    <[u8; 32]>::try_from(bytes)
+        .map_err(|_| StoreError::Corrupt("`case_open_keys.open_key` is not 32 bytes".to_owned()))
+}
+
 macro_rules! case_queries {
     ($db:ty, $conn:ty, $ledger:path, $users:path) => {
         use super::*;
         use $ledger as ledger_sql;
         use $users as users_sql;
         use users_sql::account;
-
-        /// The stored cases among the batch's (state, authority, reference) keys, in one query per chunk.
-        async fn existing(
-            conn: &mut $conn,
-            prepared: &[PreparedIntake],
-        ) -> Result<BTreeMap<(String, String, String), String>, StoreError> {
-            let mut found = BTreeMap::new();
-            let mut refs: Vec<&str> = prepared.iter().map(|p| p.state_key.2.as_str()).collect();
-            refs.sort_unstable();
-            refs.dedup();
-            for chunk in refs.chunks(500) {
-                let mut qb = QueryBuilder::<$db>::new(
-                    "SELECT requesting_state, authority, reference, id FROM cases WHERE reference IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for r in chunk {
-                    sep.push_bind(r.to_string());
-                }
-                qb.push(")");
-                for row in qb.build().fetch_all(&mut *conn).await? {
-                    found.insert((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?), row.try_get(3)?);
-                }
-            }
-            Ok(found)
-        }
-
-        /// For each open key of the batch, the earliest open case (our time of receipt, then case id) taken in
-        /// within the window that holds it. One index seek per key (`LIMIT 1` on the primary key's order), so the
-        /// cost follows the batch alone: neither the open queue nor how many open cases share a popular identifier.
-        async fn open_sharing(
-            conn: &mut $conn,
-            prepared: &[PreparedIntake],
-            since: i64,
-        ) -> Result<BTreeMap<[u8; 32], (i64, String)>, StoreError> {
-            let mut keys: Vec<[u8; 32]> = prepared.iter().flat_map(|p| p.open_keys.iter().copied()).collect();
-            keys.sort_unstable();
-            keys.dedup();
-            let mut earliest = BTreeMap::new();
-            // SQLite allows 500 terms in a compound SELECT.
-            for chunk in keys.chunks(200) {
-                let mut qb = QueryBuilder::<$db>::new("");
-                for (n, k) in chunk.iter().enumerate() {
-                    if n > 0 {
-                        qb.push(" UNION ALL ");
-                    }
-                    qb.push("SELECT * FROM (SELECT open_key, taken_in_at, case_id FROM case_open_keys WHERE open_key = ")
-                        .push_bind(k.to_vec())
-                        .push(" AND taken_in_at >= ")
-                        .push_bind(since)
-                        .push(" ORDER BY taken_in_at, case_id LIMIT 1) AS k")
-                        .push(n);
-                }
-                for row in qb.build().fetch_all(&mut *conn).await? {
-                    let key: Vec<u8> = row.try_get(0)?;
-                    let key = <[u8; 32]>::try_from(key.as_slice())
-                        .map_err(|_| StoreError::Corrupt("`case_open_keys.open_key` is not 32 bytes".to_owned()))?;
-                    earliest.insert(key, (row.try_get(1)?, row.try_get(2)?));
-                }
-            }
-            Ok(earliest)
-        }
 
         pub(crate) async fn intake(
             conn: &mut $conn,
@@ -964,6 +926,65 @@ pub(crate) mod sqlite {
         crate::ledger::sqlite,
         crate::users::sqlite
     );
+
+    /// The stored cases among the batch's (state, authority, reference) keys, in one query per chunk of
+    /// references (the unique index's first column).
+    pub(super) async fn existing(
+        conn: &mut sqlx::SqliteConnection,
+        prepared: &[PreparedIntake],
+    ) -> Result<BTreeMap<(String, String, String), String>, StoreError> {
+        let mut found = BTreeMap::new();
+        for chunk in batch_references(prepared).chunks(500) {
+            let mut qb = QueryBuilder::<sqlx::Sqlite>::new(
+                "SELECT requesting_state, authority, reference, id FROM cases WHERE reference IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for r in chunk {
+                sep.push_bind(r.to_string());
+            }
+            qb.push(")");
+            for row in qb.build().fetch_all(&mut *conn).await? {
+                found.insert((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?), row.try_get(3)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// For each open key of the batch, the earliest open case (our time of receipt, then case id) taken in
+    /// within the window that holds it. One index seek per key (`LIMIT 1` on the primary key's order), so the
+    /// cost follows the batch alone: neither the open queue nor how many open cases share a popular identifier.
+    pub(super) async fn open_sharing(
+        conn: &mut sqlx::SqliteConnection,
+        prepared: &[PreparedIntake],
+        since: i64,
+    ) -> Result<BTreeMap<[u8; 32], (i64, String)>, StoreError> {
+        let keys = batch_open_keys(prepared);
+        let mut earliest = BTreeMap::new();
+        // One `LIMIT 1` subquery per key, joined by `UNION ALL` (SQLite has no `LATERAL`); SQLite allows 500 terms
+        // in a compound SELECT.
+        for chunk in keys.chunks(200) {
+            let mut qb = QueryBuilder::<sqlx::Sqlite>::new("");
+            for (n, k) in chunk.iter().enumerate() {
+                if n > 0 {
+                    qb.push(" UNION ALL ");
+                }
+                qb.push(
+                    "SELECT * FROM (SELECT open_key, taken_in_at, case_id FROM case_open_keys ",
+                )
+                .push("WHERE open_key = ")
+                .push_bind(k.to_vec())
+                .push(" AND taken_in_at >= ")
+                .push_bind(since)
+                .push(" ORDER BY taken_in_at, case_id LIMIT 1) AS k")
+                .push(n);
+            }
+            for row in qb.build().fetch_all(&mut *conn).await? {
+                let key: Vec<u8> = row.try_get(0)?;
+                earliest.insert(stored_open_key(&key)?, (row.try_get(1)?, row.try_get(2)?));
+            }
+        }
+        Ok(earliest)
+    }
 }
 
 pub(crate) mod postgres {
@@ -973,6 +994,48 @@ pub(crate) mod postgres {
         crate::ledger::postgres,
         crate::users::postgres
     );
+
+    /// [`sqlite::existing`] as a `LATERAL` lookup per reference of an array: an index seek each, whatever the
+    /// planner's statistics say (a store filled faster than autovacuum analyzes it had its `IN` lists planned as
+    /// scans of every case).
+    pub(super) async fn existing(
+        conn: &mut sqlx::PgConnection,
+        prepared: &[PreparedIntake],
+    ) -> Result<BTreeMap<(String, String, String), String>, StoreError> {
+        let refs: Vec<String> = batch_references(prepared).into_iter().map(str::to_owned).collect();
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT c.requesting_state, c.authority, c.reference, c.id FROM unnest($1::text[]) AS r(reference) \
+             CROSS JOIN LATERAL (SELECT requesting_state, authority, reference, id FROM cases \
+             WHERE reference = r.reference) AS c",
+        )
+        .bind(refs)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(state, authority, reference, id)| ((state, authority, reference), id))
+            .collect())
+    }
+
+    /// [`sqlite::open_sharing`] in one prepared statement: a `LATERAL` subquery with `LIMIT 1` per key of an array.
+    pub(super) async fn open_sharing(
+        conn: &mut sqlx::PgConnection,
+        prepared: &[PreparedIntake],
+        since: i64,
+    ) -> Result<BTreeMap<[u8; 32], (i64, String)>, StoreError> {
+        let keys = batch_open_keys(prepared);
+        let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.to_vec()).collect();
+        let rows: Vec<(Vec<u8>, i64, String)> = sqlx::query_as(
+            "SELECT k.open_key, o.taken_in_at, o.case_id FROM unnest($1::bytea[]) AS k(open_key) \
+             CROSS JOIN LATERAL (SELECT taken_in_at, case_id FROM case_open_keys \
+             WHERE open_key = k.open_key AND taken_in_at >= $2 ORDER BY taken_in_at, case_id LIMIT 1) AS o",
+        )
+        .bind(keys)
+        .bind(since)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().map(|(key, at, id)| Ok((stored_open_key(&key)?, (at, id)))).collect()
+    }
 }
 
 impl Store {
