@@ -468,7 +468,8 @@ macro_rules! case_queries {
             Ok(())
         }
 
-        async fn set_open_keys(conn: &mut $conn, id: &str, keys: &[u8]) -> Result<(), StoreError> {
+        /// Sets a case's own copy of its open keys (`cases.open_keys`).
+        pub(crate) async fn set_open_keys(conn: &mut $conn, id: &str, keys: &[u8]) -> Result<(), StoreError> {
             QueryBuilder::<$db>::new("UPDATE cases SET open_keys = ")
                 .push_bind(keys.to_vec())
                 .push(" WHERE id = ")

@@ -139,13 +139,7 @@ macro_rules! reseal_queries {
                     let keys = new.open_keys(&sealed_request(&id, &plain)?);
                     let rows: Vec<(&[u8; 32], i64, &str)> = keys.iter().map(|k| (k, taken_in_at, id.as_str())).collect();
                     cases_sql::remember_open_keys(conn, &rows).await?;
-                    QueryBuilder::<$db>::new("UPDATE cases SET open_keys = ")
-                        .push_bind(keys.concat())
-                        .push(" WHERE id = ")
-                        .push_bind(id.clone())
-                        .build()
-                        .execute(&mut *conn)
-                        .await?;
+                    cases_sql::set_open_keys(conn, &id, &keys.concat()).await?;
                     report.identifier_keys += keys.len() as u64;
                 }
                 report.resealed += 1;

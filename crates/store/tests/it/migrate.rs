@@ -7,19 +7,25 @@ use std::path::Path;
 use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::Executor as _;
 
-/// Runs the SQLite migrations before `0006` on a fresh file, as an older release left it.
-async fn before_open_identifiers(url: &str) {
+/// A pool on `url` after the SQLite migrations whose names sort before `first_not_run`, as an older release left it.
+async fn migrated_before(first_not_run: &str, url: &str) -> sqlx::SqlitePool {
     let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
     let old = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(&all).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "0006" {
+        if name.as_str() < first_not_run {
             std::fs::copy(&path, old.path().join(&name)).unwrap();
         }
     }
     let pool = SqlitePoolOptions::new().connect(url).await.unwrap();
     sqlx::migrate::Migrator::new(old.path()).await.unwrap().run(&pool).await.unwrap();
+    pool
+}
+
+/// Runs the SQLite migrations before `0006` on a fresh file, as an older release left it.
+async fn before_open_identifiers(url: &str) {
+    let pool = migrated_before("0006", url).await;
     let case = |id: &str, state: &str| {
         format!(
             "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
@@ -72,17 +78,7 @@ async fn open_cases_keep_their_keys_across_the_upgrade() {
 /// Runs the SQLite migrations before `0009` and stores one open case as that release did: its identifier's
 /// keyed hash beside the requesting state and authority in `case_open_identifiers`.
 async fn before_open_keys(url: &str, sealer: &store::Sealer, request: &domain::Request, at: i64) {
-    let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    let old = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(&all).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "0009" {
-            std::fs::copy(&path, old.path().join(&name)).unwrap();
-        }
-    }
-    let pool = SqlitePoolOptions::new().connect(url).await.unwrap();
-    sqlx::migrate::Migrator::new(old.path()).await.unwrap().run(&pool).await.unwrap();
+    let pool = migrated_before("0009", url).await;
     let (state, authority) = (&request.requesting.state, &request.requesting.authority);
     sqlx::query(
         "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
