@@ -1,6 +1,6 @@
 -- Duplicate detection, compacted: one key per (identifier, requesting state, authority) of an open case, derived
 -- from the identifier's keyed hash (`Sealer::identifier_key`) with the state and the authority, so that a lookup
--- is one index seek per key that finds the earliest open case directly, and a row is a third of the old one.
+-- is one index seek per key that finds the earliest open case directly, in two fifths of the old table's space.
 -- The case keeps its own keys (`cases.open_keys`) to delete exactly these rows when it leaves the open states,
 -- so the table needs no second index. The rows of `case_open_identifiers` are carried over by the store on
 -- connect (the derivation is SHA-256, which SQLite's SQL lacks), in one transaction that then drops that table.
