@@ -37,7 +37,8 @@ python3 - "$work" <<'PY'
 import json, sys
 cases = [json.loads(line) for line in open(sys.argv[1] + "/cases.jsonl")]
 act = [c["id"] for c in cases if c["state"] == "screened"][:200]
-read = [c["id"] for c in cases if c["id"] not in set(act)][:500]
+acting = set(act)
+read = [c["id"] for c in cases if c["id"] not in acting][:500]
 open(sys.argv[1] + "/read.txt", "w").write("\n".join(read) + "\n")
 open(sys.argv[1] + "/act.txt", "w").write("\n".join(act) + "\n")
 PY

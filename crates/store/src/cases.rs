@@ -419,7 +419,13 @@ macro_rules! case_queries {
         /// Carries the rows of `case_open_identifiers` (the table before migration 0009) over to
         /// `case_open_keys` and `cases.open_keys`, then drops that table. Run inside one transaction by
         /// [`Store::connect`], so an interrupted upgrade is redone whole on the next connect.
-        pub(crate) async fn carry_open_identifiers(conn: &mut $conn) -> Result<(), StoreError> {
+        /// `still_there` counts the old table; checked again under the transaction's lock, since another process
+        /// may have finished the upgrade first.
+        pub(crate) async fn carry_open_identifiers(conn: &mut $conn, still_there: &str) -> Result<(), StoreError> {
+            let (old,): (i64,) = sqlx::query_as(still_there).fetch_one(&mut *conn).await?;
+            if old == 0 {
+                return Ok(());
+            }
             let mut after = (String::new(), Vec::new());
             // The case being gathered and its keys; rows come ordered by case.
             let mut case: Option<(String, Vec<u8>)> = None;
@@ -1041,36 +1047,30 @@ pub(crate) mod postgres {
 
 impl Store {
     /// Completes migration 0009 on a store that still has `case_open_identifiers`: carries its rows over to
-    /// `case_open_keys` in one transaction and drops it. Nothing on a store without it.
+    /// `case_open_keys` in one transaction and drops it. On a store without it (every open after the first), one
+    /// catalogue read and no lock, so opening a store never stalls the writers of other processes.
     pub(crate) async fn carry_open_identifiers(&self) -> Result<(), StoreError> {
+        const SQLITE_OLD: &str =
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_open_identifiers'";
+        const POSTGRES_OLD: &str = "SELECT count(*) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = 'case_open_identifiers'";
         match &self.backend {
             Backend::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let (old,): (i64,) = sqlx::query_as(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'case_open_identifiers'",
-                )
-                .fetch_one(&mut *tx)
-                .await?;
-                if old == 0 {
-                    return Ok(());
+                let (old,): (i64,) = sqlx::query_as(SQLITE_OLD).fetch_one(pool).await?;
+                if old > 0 {
+                    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                    sqlite::carry_open_identifiers(&mut tx, SQLITE_OLD).await?;
+                    tx.commit().await?;
                 }
-                sqlite::carry_open_identifiers(&mut tx).await?;
-                tx.commit().await?;
             }
             Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("LOCK TABLE cases IN EXCLUSIVE MODE").execute(&mut *tx).await?;
-                let (old,): (i64,) = sqlx::query_as(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() \
-                     AND table_name = 'case_open_identifiers'",
-                )
-                .fetch_one(&mut *tx)
-                .await?;
-                if old == 0 {
-                    return Ok(());
+                let (old,): (i64,) = sqlx::query_as(POSTGRES_OLD).fetch_one(pool).await?;
+                if old > 0 {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query("LOCK TABLE cases IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+                    postgres::carry_open_identifiers(&mut tx, POSTGRES_OLD).await?;
+                    tx.commit().await?;
                 }
-                postgres::carry_open_identifiers(&mut tx).await?;
-                tx.commit().await?;
             }
         }
         Ok(())
