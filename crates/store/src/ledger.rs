@@ -287,7 +287,8 @@ macro_rules! ledger_queries {
             conn: &mut $conn,
             leaves: &[L],
         ) -> Result<RootHash, StoreError> {
-            Ok(append_written(conn, leaves).await?.0)
+            let size = tree_size(conn).await?;
+            Ok(append_at(conn, size, leaves).await?.0)
         }
 
         /// [`append`], also returning every hash written, for the cache after the commit.
@@ -296,6 +297,16 @@ macro_rules! ledger_queries {
             leaves: &[L],
         ) -> Result<(RootHash, Written), StoreError> {
             let size = tree_size(conn).await?;
+            append_at(conn, size, leaves).await
+        }
+
+        /// [`append_written`] for a caller that has read the tree's `size` ([`tree_size`]) in this transaction,
+        /// which holds the write lock, so the size cannot have moved.
+        pub(crate) async fn append_at<L: AsRef<[u8]>>(
+            conn: &mut $conn,
+            size: u64,
+            leaves: &[L],
+        ) -> Result<(RootHash, Written), StoreError> {
             let ids = indices_for_root(size);
             let hashes = fetch_hashes(conn, &ids).await?;
             let mut frontier = Frontier::from_hashes(size, hashes)?;

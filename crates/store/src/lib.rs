@@ -224,6 +224,10 @@ impl Store {
                 .pragma("cache_size", "-65536");
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                // A connection is a handle in this process, not a socket that can go stale: checking it before
+                // each use (the default) costs a round trip to its thread, which measured 0.75 ms of every
+                // group commit's 8 ms.
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await
                 .map_err(|e| connect_error(url, &e))?;
