@@ -303,6 +303,15 @@ fn batch_open_keys(prepared: &[PreparedIntake]) -> Vec<[u8; 32]> {
     keys
 }
 
+/// `existing`'s rows `(state, authority, reference, id)` as a map from the first three to the case id.
+fn by_state_key(
+    rows: Vec<(String, String, String, String)>,
+) -> BTreeMap<(String, String, String), String> {
+    rows.into_iter()
+        .map(|(state, authority, reference, id)| ((state, authority, reference), id))
+        .collect()
+}
+
 /// An open key read back from `case_open_keys`.
 fn stored_open_key(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
     <[u8; 32]>::try_from(bytes)
@@ -950,10 +959,7 @@ pub(crate) mod sqlite {
         .bind(refs)
         .fetch_all(&mut *conn)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(state, authority, reference, id)| ((state, authority, reference), id))
-            .collect())
+        Ok(by_state_key(rows))
     }
 
     /// For each open key of the batch, the earliest open case (our time of receipt, then case id) taken in
@@ -1019,10 +1025,7 @@ pub(crate) mod postgres {
         .bind(refs)
         .fetch_all(&mut *conn)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(state, authority, reference, id)| ((state, authority, reference), id))
-            .collect())
+        Ok(by_state_key(rows))
     }
 
     /// [`sqlite::open_sharing`] in one prepared statement: a `LATERAL` subquery with `LIMIT 1` per key of an array.
