@@ -92,6 +92,25 @@ pub fn prepare(
     Store::prepare_intake(sealer, &intake, position)
 }
 
+/// [`prepare`]'s outcome with a request the store refuses to keep ([`StoreError::Invalid`]) as that request's
+/// problem, like screening's, so that bulk callers skip it instead of failing the batch; `file` names it.
+///
+/// # Errors
+/// Any other store error.
+pub fn refused_as_problems(
+    prepared: Result<PreparedIntake, StoreError>,
+    file: &str,
+) -> Result<Result<PreparedIntake, Vec<InputError>>, StoreError> {
+    match prepared {
+        Ok(p) => Ok(Ok(p)),
+        // The store names the field by JSON pointer; requests' problems name it by path (`/a/b` is `$.a.b`).
+        Err(StoreError::Invalid { field, detail }) => {
+            Ok(Err(vec![InputError::new(file, format!("${}", field.replace('/', ".")), detail)]))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Screens, seals and stores a batch of requests in one transaction (the demo, tests, small imports).
 /// Invalid requests are returned with their problems and nothing of them is stored.
 ///
@@ -108,13 +127,16 @@ pub async fn take_in(
     let mut prepared = Vec::with_capacity(requests.len());
     let mut slots = Vec::with_capacity(requests.len());
     for (i, bytes) in requests.iter().enumerate() {
-        match screen("", bytes, ctx) {
-            Ok((request, decision)) => {
-                let receipt = Receipt { now, actor, position: Some(i) };
-                prepared.push(prepare(ctx, sealer, (&request, &decision), bytes, receipt)?);
+        let receipt = Receipt { now, actor, position: Some(i) };
+        match screen("", bytes, ctx).map(|(request, decision)| {
+            refused_as_problems(prepare(ctx, sealer, (&request, &decision), bytes, receipt), "")
+        }) {
+            Ok(Ok(Ok(p))) => {
+                prepared.push(p);
                 slots.push(Ok(()));
             }
-            Err(problems) => slots.push(Err(problems)),
+            Ok(Err(e)) => return Err(e),
+            Ok(Ok(Err(problems))) | Err(problems) => slots.push(Err(problems)),
         }
     }
     let mut stored = store.intake_prepared(prepared).await?.into_iter();

@@ -116,20 +116,29 @@ pub(crate) fn run(
             while let Some(line) = lines.next_line().context("reading requests")? {
                 let (number, bytes) = (line.number, line.bytes);
                 read += 1;
-                match app::intake::screen("", bytes, &ctx) {
+                let receipt = app::intake::Receipt {
+                    now: clock::now(),
+                    actor: "ingest",
+                    position: Some(batch.len()),
+                };
+                // A request the store refuses to keep is an invalid line, like one that does not read.
+                let outcome = match app::intake::screen("", bytes, &ctx) {
                     Ok((request, decision)) => {
                         let prepared = app::intake::prepare(
                             &ctx,
                             &sealer,
                             (&request, &decision),
                             bytes,
-                            app::intake::Receipt {
-                                now: clock::now(),
-                                actor: "ingest",
-                                position: Some(batch.len()),
-                            },
-                        )
-                        .context("sealing a request")?;
+                            receipt,
+                        );
+                        app::intake::refused_as_problems(prepared, "")
+                            .context("sealing a request")?
+                            .map(|prepared| (request, prepared))
+                    }
+                    Err(problems) => Err(problems),
+                };
+                match outcome {
+                    Ok((request, prepared)) => {
                         let ack = format!(
                             "{}\t{}\t{}",
                             request.requesting.state,

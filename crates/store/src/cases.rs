@@ -1102,12 +1102,24 @@ impl Store {
     /// taken in within the same second).
     ///
     /// # Errors
-    /// [`StoreError::Crypto`] if sealing fails.
+    /// [`StoreError::Invalid`] if the reference or the authority's name holds U+0000, which PostgreSQL's text
+    /// cannot keep: refused here, for one request and on both backends, rather than inside a group commit, where
+    /// it would fail every request of the group. [`StoreError::Crypto`] if sealing fails.
     pub fn prepare_intake(
         sealer: &Sealer,
         i: &Intake<'_>,
         position: usize,
     ) -> Result<PreparedIntake, StoreError> {
+        let clear = [
+            ("/reference", &i.request.reference),
+            ("/requesting/authority", &i.request.requesting.authority),
+        ];
+        if let Some((field, _)) = clear.iter().find(|(_, text)| text.contains('\0')) {
+            return Err(StoreError::Invalid {
+                field: (*field).to_owned(),
+                detail: "holds U+0000 (NUL), which the store cannot keep as text; expected text without it".to_owned(),
+            });
+        }
         let id = new_case_id(i.now, position);
         let salt = new_salt();
         let open_keys = sealer.open_keys(i.request);

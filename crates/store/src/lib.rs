@@ -105,10 +105,11 @@ pub enum StoreError {
     /// The acting account does not exist, is disabled, or does not hold the role it acts in.
     #[error("{0}")]
     Account(String),
-    /// A field of the action is outside what the case allows (e.g. a disclosure outside the grant).
+    /// A field of the action is outside what the case allows (e.g. a disclosure outside the grant), or a field of a
+    /// request is something the store cannot keep.
     #[error("{field}: {detail}")]
     Invalid {
-        /// A JSON pointer into the action (`/disclosed/0/category`).
+        /// A JSON pointer into the action (`/disclosed/0/category`) or the request (`/reference`).
         field: String,
         /// What is wrong and what was expected.
         detail: String,

@@ -177,3 +177,31 @@ fn the_workflow_from_the_command_line() {
         .code(2)
         .stderr(predicates::str::contains("no case `c-nope`"));
 }
+
+/// A line the store refuses to keep (U+0000 in the reference, which PostgreSQL's text cannot hold) is an invalid
+/// line naming the field; the lines around it are taken in.
+#[test]
+fn ingest_counts_a_request_the_store_refuses_as_invalid() {
+    let desk = desk();
+    let file = desk.dir.path().join("more.jsonl");
+    let lines = [
+        request_line("001-fraud-approve.json", "CLI-3"),
+        request_line("001-fraud-approve.json", "CLI-\u{0}4"),
+        request_line("001-fraud-approve.json", "CLI-5"),
+    ];
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let out = desk
+        .cmd()
+        .args(["ingest", "--quiet", "--lawpacks", "lawpacks", "--policy", "policies/default.toml"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 2") && stderr.contains("$.reference"), "{stderr}");
+    let tally: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (tally["taken_in"].as_u64(), tally["invalid"].as_u64()),
+        (Some(2), Some(1)),
+        "{tally}"
+    );
+}

@@ -224,6 +224,15 @@ async fn bad_input_table() {
             "/assurances/use_limited_to_proceedings",
         ),
         (
+            "a NUL in a field kept in clear",
+            "/api/v1/requests".into(),
+            &token,
+            json_ct,
+            with(&|v| v["reference"] = "BAD-\u{0}".into()),
+            422,
+            "/reference",
+        ),
+        (
             "wrong content type",
             "/api/v1/requests".into(),
             &token,

@@ -8,7 +8,7 @@ use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 use crate::db::{self, TestDb};
-use crate::story::{ctx, new_id, request, screen, take_in_at, DEADLINES};
+use crate::story::{ctx, new_id, request, screen, take_in_at, try_take_in_at, DEADLINES};
 
 fn day(n: i64) -> OffsetDateTime {
     datetime!(2026-03-02 09:00 UTC) + Duration::days(n)
@@ -101,5 +101,77 @@ async fn duplicates_on_sqlite() {
 async fn duplicates_on_postgres() {
     if let Some(db) = db::postgres("duplicates").await {
         duplicates(db).await;
+    }
+}
+
+/// References and identifiers go to the SQLite lookups inside a JSON array: whatever characters they hold, a
+/// resubmitted reference is found again and a shared identifier is still a duplicate.
+async fn any_characters(db: TestDb) {
+    let store = db.store().await;
+    let sealer = Sealer::new(&[5; 32]);
+    let ctx = ctx();
+    let odd = "R-\"q\"\\u0041/\n\t\u{1}é😀'; --";
+    let identifier = "\"odd\"\\@example.org";
+    let first =
+        take_in_at(&store, &sealer, &[screen(&ctx, fraud(odd, identifier, None))], day(0)).await;
+    let (id, none) = new_id(&first[0]);
+    assert_eq!(none, None);
+    let again = take_in_at(
+        &store,
+        &sealer,
+        &[screen(&ctx, fraud(odd, identifier, None)), screen(&ctx, fraud("R-2", identifier, None))],
+        day(1),
+    )
+    .await;
+    assert_eq!(again[0], store::Received::AlreadyStored { id: id.clone() });
+    assert_eq!(new_id(&again[1]).1.as_deref(), Some(id.as_str()));
+    assert_eq!(store.case_count().await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn any_characters_on_sqlite() {
+    any_characters(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn any_characters_on_postgres() {
+    if let Some(db) = db::postgres("any_characters").await {
+        any_characters(db).await;
+    }
+}
+
+/// PostgreSQL's text cannot hold U+0000: a request with it in a column kept in clear is refused alone, naming the
+/// field, on both backends, and nothing of its batch is written.
+async fn nul_refused(db: TestDb) {
+    let store = db.store().await;
+    let sealer = Sealer::new(&[5; 32]);
+    let ctx = ctx();
+    let cases =
+        [("R-\0", None, "/reference"), ("R-3", Some("Pro\0secutor"), "/requesting/authority")];
+    for (reference, authority, field) in cases {
+        let batch = [
+            screen(&ctx, fraud("R-ok", "z@example.org", None)),
+            screen(&ctx, fraud(reference, "z@example.org", authority)),
+        ];
+        match try_take_in_at(&store, &sealer, &batch, day(0)).await {
+            Err(store::StoreError::Invalid { field: named, detail }) => {
+                assert_eq!(named, field);
+                assert!(detail.contains("U+0000"), "{detail}");
+            }
+            other => panic!("expected the request to be refused, got {other:?}"),
+        }
+    }
+    assert_eq!(store.case_count().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn nul_refused_on_sqlite() {
+    nul_refused(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn nul_refused_on_postgres() {
+    if let Some(db) = db::postgres("nul_refused").await {
+        nul_refused(db).await;
     }
 }

@@ -77,6 +77,16 @@ pub(crate) async fn take_in_at(
     items: &[Screened],
     now: time::OffsetDateTime,
 ) -> Vec<Received> {
+    try_take_in_at(store, sealer, items, now).await.unwrap()
+}
+
+/// [`take_in_at`], returning the store's error.
+pub(crate) async fn try_take_in_at(
+    store: &Store,
+    sealer: &Sealer,
+    items: &[Screened],
+    now: time::OffsetDateTime,
+) -> Result<Vec<Received>, store::StoreError> {
     let sections = vec!["07".to_owned()];
     let batch: Vec<Intake<'_>> = items
         .iter()
@@ -90,7 +100,7 @@ pub(crate) async fn take_in_at(
             actor: "ines",
         })
         .collect();
-    store.intake(sealer, &batch).await.unwrap()
+    store.intake(sealer, &batch).await
 }
 
 pub(crate) fn new_id(r: &Received) -> (String, Option<String>) {
