@@ -128,15 +128,19 @@ pub async fn take_in(
     let mut slots = Vec::with_capacity(requests.len());
     for (i, bytes) in requests.iter().enumerate() {
         let receipt = Receipt { now, actor, position: Some(i) };
-        match screen("", bytes, ctx).map(|(request, decision)| {
-            refused_as_problems(prepare(ctx, sealer, (&request, &decision), bytes, receipt), "")
-        }) {
-            Ok(Ok(Ok(p))) => {
+        let outcome = match screen("", bytes, ctx) {
+            Ok((request, decision)) => refused_as_problems(
+                prepare(ctx, sealer, (&request, &decision), bytes, receipt),
+                "",
+            )?,
+            Err(problems) => Err(problems),
+        };
+        match outcome {
+            Ok(p) => {
                 prepared.push(p);
                 slots.push(Ok(()));
             }
-            Ok(Err(e)) => return Err(e),
-            Ok(Ok(Err(problems))) | Err(problems) => slots.push(Err(problems)),
+            Err(problems) => slots.push(Err(problems)),
         }
     }
     let mut stored = store.intake_prepared(prepared).await?.into_iter();

@@ -287,8 +287,7 @@ macro_rules! ledger_queries {
             conn: &mut $conn,
             leaves: &[L],
         ) -> Result<RootHash, StoreError> {
-            let size = tree_size(conn).await?;
-            Ok(append_at(conn, size, leaves).await?.0)
+            Ok(append_written(conn, leaves).await?.0)
         }
 
         /// [`append`], also returning every hash written, for the cache after the commit.
