@@ -232,43 +232,14 @@ macro_rules! ledger_queries {
             let leaves: Vec<u64> =
                 ids.iter().filter(|id| id.level() == 0).map(NodeId::index).collect();
             let nodes: Vec<NodeId> = ids.iter().filter(|id| id.level() > 0).copied().collect();
-            let mut qb = QueryBuilder::<$db>::new("");
-            if !leaves.is_empty() {
-                qb.push("SELECT idx AS last_leaf, 0 AS level, leaf_hash AS hash FROM ledger_leaves WHERE idx IN (");
-                let mut sep = qb.separated(", ");
-                for i in &leaves {
-                    sep.push_bind(to_i64(*i));
-                }
-                qb.push(")");
-            }
-            if !nodes.is_empty() {
-                if !leaves.is_empty() {
-                    qb.push(" UNION ALL ");
-                }
-                qb.push("SELECT last_leaf, level, hash FROM ledger_nodes WHERE ");
-                for (i, id) in nodes.iter().enumerate() {
-                    if i > 0 {
-                        qb.push(" OR ");
-                    }
-                    qb.push("(last_leaf = ");
-                    qb.push_bind(to_i64(id.last_leaf()));
-                    qb.push(" AND level = ");
-                    qb.push_bind(i32::from(id.level()));
-                    qb.push(")");
-                }
-            }
-            if !ids.is_empty() {
-                for row in qb.build().fetch_all(&mut *conn).await? {
-                    let (last, level): (i64, i32) = (row.try_get(0)?, row.try_get(1)?);
-                    let (Ok(last), Ok(level)) = (u64::try_from(last), u8::try_from(level)) else {
-                        return Err(StoreError::Corrupt(format!(
-                            "ledger row with `last_leaf` `{last}` and `level` `{level}` is out of range"
-                        )));
-                    };
-                    let hash: Vec<u8> = row.try_get(2)?;
-                    if let Some(id) = NodeId::new(level, last >> level) {
-                        found.insert(id, digest(&hash, last)?);
-                    }
+            for (last, level, hash) in hash_rows(conn, &leaves, &nodes).await? {
+                let (Ok(last), Ok(level)) = (u64::try_from(last), u8::try_from(level)) else {
+                    return Err(StoreError::Corrupt(format!(
+                        "ledger row with `last_leaf` `{last}` and `level` `{level}` is out of range"
+                    )));
+                };
+                if let Some(id) = NodeId::new(level, last >> level) {
+                    found.insert(id, digest(&hash, last)?);
                 }
             }
             ids.iter()
@@ -541,6 +512,46 @@ pub(crate) mod sqlite {
         "SELECT group_concat(last_leaf), group_concat(level), group_concat(octet_length(hash)), \
          CAST(group_concat(hash, '') AS BLOB) FROM ledger_nodes WHERE last_leaf >= ? AND last_leaf < ?"
     );
+
+    /// The stored `(last leaf, level, hash)` rows of `leaves` (level 0) and `nodes`: one statement whose text never
+    /// changes (the keys go in as JSON arrays), so each connection prepares it once, and one bundle row back
+    /// (`read::unbundle`), since each row streamed from SQLite's connection thread can be a hand-off between threads.
+    pub(crate) async fn hash_rows(
+        conn: &mut sqlx::SqliteConnection,
+        leaves: &[u64],
+        nodes: &[NodeId],
+    ) -> Result<Vec<(i64, i64, Vec<u8>)>, StoreError> {
+        if leaves.is_empty() && nodes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let leaves = serde_json::Value::from(leaves.to_vec()).to_string();
+        let nodes: Vec<serde_json::Value> =
+            nodes.iter().map(|id| serde_json::json!([id.last_leaf(), id.level()])).collect();
+        let nodes = serde_json::Value::from(nodes).to_string();
+        let row = sqlx::query(
+            "SELECT group_concat(f.last_leaf), group_concat(f.level), group_concat(octet_length(f.hash)), \
+             CAST(group_concat(f.hash, '') AS BLOB) FROM ( \
+             SELECT l.idx AS last_leaf, 0 AS level, l.leaf_hash AS hash \
+             FROM json_each(?1) AS j JOIN ledger_leaves AS l ON l.idx = j.value \
+             UNION ALL SELECT n.last_leaf, n.level, n.hash \
+             FROM json_each(?2) AS j JOIN ledger_nodes AS n ON n.last_leaf = j.value ->> 0 AND n.level = j.value ->> 1 \
+             ) AS f",
+        )
+        .bind(leaves)
+        .bind(nodes)
+        .fetch_one(&mut *conn)
+        .await?;
+        crate::read::unbundle(
+            &[row.try_get(0)?, row.try_get(1)?],
+            &[(row.try_get(2)?, row.try_get(3)?)],
+        )?
+        .into_iter()
+        .map(|(ints, mut blobs)| match (ints.as_slice(), blobs.pop()) {
+            ([last, level], Some(hash)) => Ok((*last, *level, hash)),
+            _ => Err(StoreError::Corrupt("a ledger row without its columns".into())),
+        })
+        .collect()
+    }
 }
 
 /// PostgreSQL queries; `append` can run inside a caller's transaction that holds
@@ -556,6 +567,47 @@ pub(crate) mod postgres {
          string_agg(octet_length(hash)::text, ','), string_agg(hash, ''::bytea) \
          FROM ledger_nodes WHERE last_leaf >= $1 AND last_leaf < $2"
     );
+
+    /// The stored `(last leaf, level, hash)` rows of `leaves` (level 0) and `nodes`, in one query of their primary
+    /// keys.
+    pub(crate) async fn hash_rows(
+        conn: &mut sqlx::PgConnection,
+        leaves: &[u64],
+        nodes: &[NodeId],
+    ) -> Result<Vec<(i64, i64, Vec<u8>)>, StoreError> {
+        if leaves.is_empty() && nodes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = QueryBuilder::<sqlx::Postgres>::new("");
+        if !leaves.is_empty() {
+            qb.push("SELECT idx AS last_leaf, 0 AS level, leaf_hash AS hash FROM ledger_leaves WHERE idx IN (");
+            let mut sep = qb.separated(", ");
+            for i in leaves {
+                sep.push_bind(to_i64(*i));
+            }
+            qb.push(")");
+        }
+        if !nodes.is_empty() {
+            if !leaves.is_empty() {
+                qb.push(" UNION ALL ");
+            }
+            qb.push("SELECT last_leaf, level, hash FROM ledger_nodes WHERE ");
+            for (i, id) in nodes.iter().enumerate() {
+                if i > 0 {
+                    qb.push(" OR ");
+                }
+                qb.push("(last_leaf = ");
+                qb.push_bind(to_i64(id.last_leaf()));
+                qb.push(" AND level = ");
+                qb.push_bind(i32::from(id.level()));
+                qb.push(")");
+            }
+        }
+        let rows = qb.build().fetch_all(&mut *conn).await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, i64::from(row.try_get::<i32, _>(1)?), row.try_get(2)?)))
+            .collect()
+    }
 }
 
 /// Runs `$body` with `$conn` bound to a pooled connection of whichever backend the store uses.
