@@ -203,6 +203,14 @@ fn plan_rows<'a, L: AsRef<[u8]>>(
     (leaf_rows, node_rows, written)
 }
 
+/// A bundled row of `(last leaf, level)` and its hash (`read::unbundle`), as a tuple.
+fn node_row((ints, mut blobs): crate::read::BundledRow) -> Result<(i64, i64, Vec<u8>), StoreError> {
+    match (ints.as_slice(), blobs.pop()) {
+        ([last, level], Some(hash)) => Ok((*last, *level, hash)),
+        _ => Err(StoreError::Corrupt("a node row without its columns".into())),
+    }
+}
+
 /// The hashes of `ids` from `map`, in order; the caller has checked that all are there.
 fn pick(map: &BTreeMap<NodeId, Digest>, ids: &[NodeId]) -> Vec<Digest> {
     ids.iter().filter_map(|id| map.get(id).copied()).collect()
@@ -417,12 +425,7 @@ macro_rules! ledger_queries {
                 nodes.sort_by_key(|(ints, _)| (ints.first().copied(), ints.get(1).copied()));
                 let mut stored = nodes
                     .into_iter()
-                    .map(|(ints, mut blobs)| -> Result<(i64, i64, Vec<u8>), StoreError> {
-                        match (ints.as_slice(), blobs.pop()) {
-                            ([last, level], Some(hash)) => Ok((*last, *level, hash)),
-                            _ => Err(StoreError::Corrupt("a node row without its columns".into())),
-                        }
-                    })
+                    .map(node_row)
                     .peekable();
                 let mut expected_index = start;
                 for (ints, blobs) in &leaves {
@@ -546,10 +549,7 @@ pub(crate) mod sqlite {
             &[(row.try_get(2)?, row.try_get(3)?)],
         )?
         .into_iter()
-        .map(|(ints, mut blobs)| match (ints.as_slice(), blobs.pop()) {
-            ([last, level], Some(hash)) => Ok((*last, *level, hash)),
-            _ => Err(StoreError::Corrupt("a ledger row without its columns".into())),
-        })
+        .map(node_row)
         .collect()
     }
 }
