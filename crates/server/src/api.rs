@@ -70,6 +70,7 @@ macro_rules! written_schema {
 }
 
 written_schema!(RequestSchema, "Request");
+written_schema!(ScreenSchema, "RequestToScreen");
 written_schema!(DecisionSchema, "Decision");
 written_schema!(ActionSchema, "ActionBody");
 
@@ -85,13 +86,15 @@ pub(crate) async fn openapi(State(state): State<AppState>) -> Response {
 /// - Every 4xx and 5xx answer is an RFC 9457 problem document, `application/problem+json`.
 /// - An operation that needs a caller documents `401`; one that reads a body documents `400` (not JSON), `413`
 ///   (over 1 MiB) and `415` (not JSON's media type); every operation documents `500`.
-/// - Request bodies are strict: the request format (`Request`), with this deployment's policy state and law
-///   packs, since screening refuses others; and one shape per action (`ActionBody`), fields of other actions
-///   refused. Both forbid unknown fields, as the server's readers do.
+/// - Request bodies are strict: the request format with this deployment's policy state and law packs, since
+///   screening refuses others (`RequestToScreen`, what `evaluate` reads), plus what the store keeps (`Request`,
+///   what intake takes); and one shape per action (`ActionBody`), fields of other actions refused. All forbid
+///   unknown fields, as the server's readers do.
 pub(crate) fn document(ctx: &rules::Context) -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(|s| s.as_object_mut()) {
-        schemas.insert("Request".to_owned(), request_schema(ctx));
+        schemas.insert("Request".to_owned(), request_schema(ctx, Purpose::Keep));
+        schemas.insert("RequestToScreen".to_owned(), request_schema(ctx, Purpose::Screen));
         schemas.insert("Decision".to_owned(), published("decision.v1.json"));
         schemas.insert("ActionBody".to_owned(), action_schema());
     }
@@ -179,9 +182,22 @@ fn published(name: &str) -> serde_json::Value {
     schema
 }
 
+/// What a request body is read for.
+#[derive(Clone, Copy, PartialEq)]
+enum Purpose {
+    /// Screened only (`evaluate`).
+    Screen,
+    /// Screened and kept as a case (intake).
+    Keep,
+}
+
+/// Text without U+0000, which the store refuses in the fields it keeps in clear (`Store::prepare_intake`).
+const NO_NUL: &str = "^[^\\u0000]*$";
+
 /// The request format as this deployment reads it: the published schema plus the checks its readers and
-/// screening make that the published schema leaves out (see `domain::Request::check` and `rules::screen`).
-fn request_schema(ctx: &rules::Context) -> serde_json::Value {
+/// screening make that the published schema leaves out (see `domain::Request::check` and `rules::screen`), and
+/// for intake the store's (`Store::prepare_intake`).
+fn request_schema(ctx: &rules::Context, purpose: Purpose) -> serde_json::Value {
     let mut schema = published("request.v1.json");
     let states: Vec<&str> = ctx.lawpacks().map(|p| p.code.as_str()).collect();
     let patches = [
@@ -193,7 +209,12 @@ fn request_schema(ctx: &rules::Context) -> serde_json::Value {
         ("/properties/data/properties/period/properties/from", json!({ "format": "date" })),
         ("/properties/data/properties/period/properties/to", json!({ "format": "date" })),
     ];
-    for (at, patch) in patches {
+    let kept = [
+        ("/properties/reference", json!({ "pattern": NO_NUL })),
+        ("/properties/requesting/properties/authority", json!({ "pattern": NO_NUL })),
+    ];
+    let kept = if purpose == Purpose::Keep { &kept[..] } else { &[] };
+    for (at, patch) in patches.iter().chain(kept) {
         if let (Some(target), Some(patch)) =
             (schema.pointer_mut(at).and_then(|t| t.as_object_mut()), patch.as_object())
         {
@@ -215,9 +236,16 @@ fn request_schema(ctx: &rules::Context) -> serde_json::Value {
             *kind = json!([kind.clone(), "null"]);
         }
     }
+    let kept = match purpose {
+        Purpose::Screen => "",
+        Purpose::Keep => {
+            " Kept as a case: the reference and the authority's name, which the store keeps in clear, hold no \
+             U+0000."
+        }
+    };
     schema["description"] = json!(format!(
         "A request for electronic evidence (`rightsgate/request/v1`, `/schemas/request.v1.json`), as this \
-         deployment screens it: asked of `{}` by a state with a law pack.",
+         deployment screens it: asked of `{}` by a state with a law pack.{kept}",
         ctx.policy().state
     ));
     schema
@@ -321,7 +349,7 @@ pub(crate) async fn health(State(state): State<AppState>) -> Result<Json<Health>
 
 /// Screens a request without storing it; returns the decision (`rightsgate/decision/v1`).
 #[utoipa::path(post, path = "/api/v1/evaluate",
-    request_body(content = RequestSchema, description = "a request (`/schemas/request.v1.json`)", content_type = "application/json"),
+    request_body(content = ScreenSchema, description = "a request (`/schemas/request.v1.json`)", content_type = "application/json"),
     responses((status = 200, description = "the decision (`/schemas/decision.v1.json`)", body = DecisionSchema),
         (status = 403, description = "the caller's role may not read cases"),
         (status = 422, description = "the request does not read (a field named in `errors`)")),

@@ -632,10 +632,23 @@ async fn openapi_and_schemas() {
     // Request schemas are strict wherever the server reads with unknown fields refused.
     let schemas = &doc["components"]["schemas"];
     let mut objects = 0;
-    for name in ["Request", "ActionBody"] {
+    for name in ["Request", "RequestToScreen", "ActionBody"] {
         strict(schemas, &schemas[name], name, &mut objects);
     }
-    assert!(objects > 15, "{objects} object schemas checked");
+    assert!(objects > 25, "{objects} object schemas checked");
+    // Intake's schema says what the store refuses, U+0000 in the fields it keeps in clear; evaluate's does not,
+    // since screening reads such a request.
+    for (name, nul_refused) in [("Request", true), ("RequestToScreen", false)] {
+        let props = &schemas[name]["properties"];
+        for field in [&props["reference"], &props["requesting"]["properties"]["authority"]] {
+            let pattern = field["pattern"].as_str().map(|p| regex::Regex::new(p).unwrap());
+            assert_eq!(pattern.is_some(), nul_refused, "{name}: {field}");
+            if let Some(re) = pattern {
+                assert!(re.is_match("Parquet de Paris — REQ/2026\u{1f}é"), "{name}: {field}");
+                assert!(!re.is_match("REQ-\u{0}-1"), "{name}: {field}");
+            }
+        }
+    }
     // The deployment's own constraints: screening refuses other states.
     let request = &schemas["Request"]["properties"];
     assert_eq!(request["requested_state"]["enum"], json!([crate::common::ctx().policy().state]));
@@ -663,8 +676,9 @@ async fn openapi_and_schemas() {
         if let Ok(r) = domain::Request::parse("r", &bytes) {
             if let Ok(d) = rules::screen(&r, &rules::sha256_hex(&bytes), &ctx) {
                 conforms(&dschema, &serde_json::to_value(&d).unwrap(), "$");
-                // What this deployment screens, its OpenAPI request schema admits.
+                // What this deployment screens, its OpenAPI request schemas admit.
                 conforms(&schemas["Request"], request, "$");
+                conforms(&schemas["RequestToScreen"], request, "$");
             }
         }
         n += 1;
@@ -711,6 +725,12 @@ async fn issue_14_server_refuses_what_the_schemas_forbid() {
     whole["review"] = serde_json::Value::Null;
     let (status, decision) =
         h.json("POST", "/api/v1/evaluate", Some(Role::Reviewer), Some(&whole)).await;
+    assert_eq!(status, 200, "{decision}");
+    // Screening reads a reference holding U+0000, as `RequestToScreen` says; intake refuses it with a 422, as
+    // `Request` says (the NUL row of `errors`).
+    let nul = request_body("OA-\u{0}-4");
+    let (status, decision) =
+        h.json("POST", "/api/v1/evaluate", Some(Role::Reviewer), Some(&nul)).await;
     assert_eq!(status, 200, "{decision}");
     // A problem is sent as documented.
     let res = h
