@@ -217,18 +217,7 @@ fn sealed_case(
     intake: &Intake<'_>,
     salt: &[u8; 32],
 ) -> Result<Vec<u8>, StoreError> {
-    // The sealed storage layout of a case: the request as received, screening's decision, the salt.
-    #[derive(serde::Serialize)]
-    struct Sealed<'a> {
-        request: &'a str,
-        decision: &'a Decision,
-        salt: String,
-    }
-    let request = std::str::from_utf8(intake.bytes)
-        .map_err(|e| StoreError::Crypto(format!("request bytes are not UTF-8: {e}")))?;
-    let plain =
-        serde_json::to_vec(&Sealed { request, decision: intake.decision, salt: hex::encode(salt) })
-            .map_err(|e| StoreError::Crypto(e.to_string()))?;
+    let plain = crate::seal::case_plaintext(intake.bytes, intake.decision, salt)?;
     sealer.seal(&plain, id.as_bytes())
 }
 
@@ -364,14 +353,14 @@ macro_rules! case_queries {
             for (p, _) in &mut rows {
                 leaves.extend(std::mem::take(&mut p.leaves));
             }
-            // Multi-row inserts, chunked below SQLite's bound-parameter limit.
-            for chunk in rows.chunks(200) {
+            // Multi-row inserts, chunked below SQLite's bound-parameter limit; the sealed bytes move into them.
+            for chunk in rows.chunks_mut(200) {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, \
                      recommended, state, received_at, due_at, preservation_expires_at, duplicate_of, next_seq, sealed, \
                      open_keys) ",
                 );
-                qb.push_values(chunk, |mut b, (p, dup)| {
+                qb.push_values(chunk.iter_mut(), |mut b, (p, dup)| {
                     b.push_bind(p.id.clone())
                         .push_bind(p.state_key.0.clone())
                         .push_bind(p.state_key.1.clone())
@@ -386,7 +375,7 @@ macro_rules! case_queries {
                         .push_bind(None::<i64>)
                         .push_bind(dup.clone())
                         .push_bind(2_i64)
-                        .push_bind(p.sealed.clone())
+                        .push_bind(std::mem::take(&mut p.sealed))
                         .push_bind(p.open_keys.concat());
                 });
                 qb.build().execute(&mut *conn).await?;
@@ -913,26 +902,11 @@ fn open_case(
     id: &str,
     bytes: &[u8],
 ) -> Result<(Vec<u8>, Decision, String), StoreError> {
-    let plain = sealer.open(bytes, id.as_bytes())?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let request = value["request"]
-        .as_str()
-        .ok_or_else(|| StoreError::Corrupt(format!("sealed case `{id}` has no request")))?
-        .as_bytes()
-        .to_vec();
-    let decision: Decision = serde_json::from_value(value["decision"].clone())
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let salt = hex::decode(
-        value["salt"]
-            .as_str()
-            .ok_or_else(|| StoreError::Corrupt(format!("sealed case `{id}` has no salt")))?,
-    )
-    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let salt: [u8; 32] =
-        salt.try_into().map_err(|_| StoreError::Corrupt("salt is not 32 bytes".into()))?;
-    let c = commitment(&salt, &request);
-    Ok((request, decision, c))
+    let case = crate::seal::OpenedCase::read(id, &sealer.open(bytes, id.as_bytes())?)?;
+    let decision: Decision = serde_json::from_slice(&case.decision)
+        .map_err(|e| StoreError::Corrupt(format!("sealed case `{id}`: decision: {e}")))?;
+    let c = commitment(&case.salt, &case.request);
+    Ok((case.request, decision, c))
 }
 
 pub(crate) mod sqlite {

@@ -52,12 +52,8 @@ fn open_either(
 
 /// The request sealed in a case.
 fn sealed_request(id: &str, plain: &[u8]) -> Result<domain::Request, StoreError> {
-    let value: serde_json::Value = serde_json::from_slice(plain)
-        .map_err(|e| StoreError::Corrupt(format!("sealed case `{id}`: {e}")))?;
-    let request = value["request"]
-        .as_str()
-        .ok_or_else(|| StoreError::Corrupt(format!("sealed case `{id}` has no request")))?;
-    domain::Request::parse(id, request.as_bytes()).map_err(|e| {
+    let case = crate::seal::OpenedCase::read(id, plain)?;
+    domain::Request::parse(id, &case.request).map_err(|e| {
         StoreError::Corrupt(format!("sealed case `{id}`: request does not parse: {e:?}"))
     })
 }

@@ -1,6 +1,7 @@
 //! Upgrading a store: the open-identifier migration (0006) keeps duplicate detection for cases that were open
 //! before it ran and drops the keys of finished cases; the open-key migration (0009) carries the open cases'
-//! keys over, so a request taken in after the upgrade is still flagged against them.
+//! keys over, so a request taken in after the upgrade is still flagged against them. Cases sealed in the first
+//! layout (uncompressed JSON) still open, act and rotate.
 
 use std::path::Path;
 
@@ -147,4 +148,69 @@ async fn a_request_after_the_open_key_upgrade_is_flagged_against_a_case_open_bef
             .unwrap();
     assert_eq!(keys.len(), 32 * old.request().data.identifiers.len());
     assert_eq!(rows as usize, old.request().data.identifiers.len());
+}
+
+/// A case sealed in the first layout (a JSON object, before compression) opens with its exact request and
+/// decision, takes actions whose leaves carry the commitment of its own salt, and rotates to a new key.
+#[tokio::test]
+async fn cases_sealed_in_the_first_layout_still_open_act_and_rotate() {
+    use sha2::{Digest, Sha256};
+    use store::{Act, Actor, Sealer};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+    let store = store::Store::connect(&url).await.unwrap();
+    let sealer = Sealer::new(&[42; 32]);
+    let ctx = crate::story::ctx();
+    let screened =
+        crate::story::screen(&ctx, crate::story::request("001-fraud-approve.json", "L-1", None));
+    let received = crate::story::take_in(&store, &sealer, std::slice::from_ref(&screened)).await;
+    let (id, _) = crate::story::new_id(&received[0]);
+    let fresh = store.case(&sealer, &id).await.unwrap();
+    assert_eq!(fresh.request.as_deref(), Some(screened.bytes()));
+
+    let salt = [7u8; 32];
+    let layout1 = serde_json::json!({
+        "request": std::str::from_utf8(screened.bytes()).unwrap(),
+        "decision": fresh.decision,
+        "salt": hex::encode(salt),
+    });
+    let sealed = sealer.seal(&serde_json::to_vec(&layout1).unwrap(), id.as_bytes()).unwrap();
+    let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
+    sqlx::query("UPDATE cases SET sealed = ? WHERE id = ?")
+        .bind(sealed)
+        .bind(&id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let old = store.case(&sealer, &id).await.unwrap();
+    assert_eq!(old.request, fresh.request);
+    assert_eq!(
+        serde_json::to_value(&old.decision).unwrap(),
+        serde_json::to_value(&fresh.decision).unwrap()
+    );
+    let now = time::macros::datetime!(2026-11-03 10:00 UTC);
+    store
+        .add_user("rui", domain::case::Role::Reviewer, "a long enough password", now)
+        .await
+        .unwrap();
+    let desk = store::Desk { sealer: &sealer, deadlines: &crate::story::DEADLINES };
+    let reviewer = Actor { name: "rui", role: domain::case::Role::Reviewer };
+    store.act(&desk, &id, &reviewer, &Act::StartReview, now).await.unwrap();
+    let last = store.tree_size().await.unwrap() - 1;
+    let leaf = domain::leaf::Leaf::decode(&store.leaf(last).await.unwrap()).unwrap();
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(screened.bytes());
+    assert_eq!(
+        (leaf.event.as_str(), leaf.commitment),
+        ("review_started", hex::encode(h.finalize()))
+    );
+
+    let rotated = Sealer::new(&[43; 32]);
+    let report = store.reseal(&sealer, &rotated, 10, |_| {}).await.unwrap();
+    assert_eq!(report.resealed, 1, "{report:?}");
+    assert_eq!(store.case(&rotated, &id).await.unwrap().request, fresh.request);
+    store.close().await;
 }

@@ -58,6 +58,10 @@ impl Screened {
     pub(crate) fn request(&self) -> &Request {
         &self.request
     }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
 }
 
 pub(crate) fn screen(ctx: &rules::Context, bytes: Vec<u8>) -> Screened {
