@@ -160,10 +160,11 @@ struct Job {
     reply: oneshot::Sender<Result<Received, WriteError>>,
 }
 
-/// Why the writer could not store a request; the whole group it was in was rolled back.
+/// Why the writer could not store a request: its group's transaction failed and so did the retry of the request
+/// alone; nothing of it is stored.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum WriteError {
-    /// The group's transaction failed.
+    /// The request's own transaction failed.
     #[error("storing the request failed: {0}")]
     Store(String),
     /// The writer task is gone (the server is shutting down).
@@ -173,7 +174,8 @@ pub enum WriteError {
 
 /// Group commit: concurrent callers queue prepared requests to one writer task that stores whatever is waiting
 /// (up to a batch) in one transaction, so each request is durable when acknowledged while the database syncs
-/// once per group instead of once per request.
+/// once per group instead of once per request. If a group's transaction fails, each of its requests is retried
+/// in a transaction of its own, so that one request's error (or a passing one) fails that request alone.
 #[derive(Debug, Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
@@ -203,6 +205,8 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, batch: usize) {
     while rx.recv_many(&mut jobs, batch).await > 0 {
         let (prepared, replies): (Vec<PreparedIntake>, Vec<_>) =
             jobs.drain(..).map(|j| (j.prepared, j.reply)).unzip();
+        // A few kilobytes per request, kept only in case the group fails.
+        let alone = (prepared.len() > 1).then(|| prepared.clone());
         match store.intake_prepared(prepared).await {
             Ok(received) => {
                 for (reply, r) in replies.into_iter().zip(received) {
@@ -211,12 +215,33 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, batch: usize) {
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, "intake group failed");
-                let detail = e.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(WriteError::Store(detail.clone())));
+                tracing::error!(error = %e, requests = replies.len(), "intake group failed");
+                match alone {
+                    Some(each) => {
+                        for (p, reply) in each.into_iter().zip(replies) {
+                            let _ = reply.send(store_alone(&store, p).await);
+                        }
+                    }
+                    None => {
+                        for reply in replies {
+                            let _ = reply.send(Err(WriteError::Store(e.to_string())));
+                        }
+                    }
                 }
             }
+        }
+    }
+}
+
+/// Stores one request of a failed group in a transaction of its own.
+async fn store_alone(store: &Store, prepared: PreparedIntake) -> Result<Received, WriteError> {
+    match store.intake_prepared(vec![prepared]).await {
+        Ok(mut received) => received.pop().ok_or_else(|| {
+            WriteError::Store("the store answered nothing for a request taken in alone".to_owned())
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "intake of a request alone failed");
+            Err(WriteError::Store(e.to_string()))
         }
     }
 }
