@@ -256,8 +256,8 @@ fn new_salt() -> [u8; 32] {
 
 /// A request ready to be stored: every row and both intake leaves are built, sealed and encoded, so that the
 /// transaction that stores it does nothing but write. Built by [`Store::prepare_intake`], which needs no
-/// database, so callers can prepare on one thread while another writes. Cloned by the server's group commit,
-/// which retries each request of a failed group alone.
+/// database, so callers can prepare on one thread while another writes. Cloned by the group-commit writer
+/// (`app::intake::Writer`), which retries each request of a failed group alone.
 #[derive(Debug, Clone)]
 pub struct PreparedIntake {
     id: String,
