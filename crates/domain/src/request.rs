@@ -393,3 +393,39 @@ mod array_check {
         assert!(may(br#"{"facts":"see, [annex 2]","categories":["content"]}"#));
     }
 }
+
+#[cfg(test)]
+mod whole_days {
+    use super::Assurances;
+
+    fn days(text: &str) -> Result<Option<u64>, String> {
+        let json = format!(r#"{{"use_limited_to_proceedings":true,"retention_days":{text}}}"#);
+        serde_json::from_str::<Assurances>(&json)
+            .map(|a| a.retention_days)
+            .map_err(|e| e.to_string())
+    }
+
+    /// JSON Schema's integer is any number with no fraction, so a whole number written with a decimal point
+    /// or an exponent is read as that number, up to 2^53 where floats stop being exact; the float must be
+    /// parsed correctly rounded (schemathesis once sent `2251799813685247.0`, which a fast parse reads as
+    /// `2251799813685247.25`).
+    #[test]
+    fn whole_numbers_written_as_floats_are_read_exactly() {
+        for (text, want) in [
+            ("30", 30),
+            ("30.0", 30),
+            ("3e1", 30),
+            ("0.0", 0),
+            ("2251799813685247.0", 2_251_799_813_685_247),
+            ("4503599627370495.0", 4_503_599_627_370_495),
+            ("9007199254740992.0", 9_007_199_254_740_992),
+            ("18446744073709551615", u64::MAX),
+        ] {
+            assert_eq!(days(text), Ok(Some(want)), "{text}");
+        }
+        assert_eq!(days("null"), Ok(None));
+        for bad in ["30.5", "-1", "-1.0", "1e300", "2251799813685247.25", "\"30\""] {
+            assert!(days(bad).is_err(), "{bad} read as {:?}", days(bad));
+        }
+    }
+}
