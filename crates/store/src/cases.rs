@@ -302,10 +302,28 @@ fn by_state_key(
         .collect()
 }
 
-/// An open key read back from `case_open_keys`.
-fn stored_open_key(bytes: &[u8]) -> Result<[u8; 32], StoreError> {
-    <[u8; 32]>::try_from(bytes)
-        .map_err(|_| StoreError::Corrupt("`case_open_keys.open_key` is not 32 bytes".to_owned()))
+/// How much of an open key `case_open_keys` holds (migration 0010): 128 bits, so two different keys share a
+/// row's key with probability 2^-128 per pair.
+const INDEXED: usize = 16;
+
+/// The part of an open key that `case_open_keys` holds.
+fn indexed(key: &[u8; 32]) -> &[u8] {
+    &key[..INDEXED]
+}
+
+/// The earliest open case holding an indexed key: our time of receipt, its `received` leaf (which orders cases
+/// taken in within the same second) and its id.
+type Earliest = (i64, i64, String);
+
+/// The matches a lookup found, by indexed key, given back under the batch's whole keys.
+fn by_whole_key(
+    prepared: &[PreparedIntake],
+    found: &BTreeMap<Vec<u8>, Earliest>,
+) -> BTreeMap<[u8; 32], Earliest> {
+    batch_open_keys(prepared)
+        .into_iter()
+        .filter_map(|k| found.get(indexed(&k)).map(|e| (k, e.clone())))
+        .collect()
 }
 
 macro_rules! case_queries {
@@ -334,7 +352,7 @@ macro_rules! case_queries {
                 }
                 // The original is the earliest open case sharing a key: a stored one, else an earlier one of
                 // this batch.
-                let stored_dup = p.open_keys.iter().filter_map(|k| sharing.get(k)).min().map(|(_, id)| id.clone());
+                let stored_dup = p.open_keys.iter().filter_map(|k| sharing.get(k)).min().map(|(_, _, id)| id.clone());
                 let dup = stored_dup.or_else(|| {
                     p.open_keys.iter().filter_map(|k| batch_keys.get(k)).min().map(|(_, id)| id.clone())
                 });
@@ -354,14 +372,16 @@ macro_rules! case_queries {
             for (p, _) in &mut rows {
                 leaves.extend(std::mem::take(&mut p.leaves));
             }
+            // Row `r`'s leaves are `first_leaf + 2r` (received) and the next (screened).
+            let received_leaf = |r: usize| to_i64(first_leaf + 2 * r as u64);
             // Multi-row inserts, chunked below SQLite's bound-parameter limit; the sealed bytes move into them.
-            for chunk in rows.chunks_mut(200) {
+            for (n, chunk) in rows.chunks_mut(200).enumerate() {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, \
                      recommended, state, received_at, due_at, preservation_expires_at, duplicate_of, next_seq, sealed, \
-                     open_keys) ",
+                     open_keys, received_leaf) ",
                 );
-                qb.push_values(chunk.iter_mut(), |mut b, (p, dup)| {
+                qb.push_values(chunk.iter_mut().enumerate(), |mut b, (i, (p, dup))| {
                     b.push_bind(p.id.clone())
                         .push_bind(p.state_key.0.clone())
                         .push_bind(p.state_key.1.clone())
@@ -377,14 +397,16 @@ macro_rules! case_queries {
                         .push_bind(dup.clone())
                         .push_bind(2_i64)
                         .push_bind(std::mem::take(&mut p.sealed))
-                        .push_bind(p.open_keys.concat());
+                        .push_bind(p.open_keys.concat())
+                        .push_bind(received_leaf(n * 200 + i));
                 });
                 qb.build().execute(&mut *conn).await?;
             }
             // Each case's keys are sorted and without repeats (`prepare_intake`), and case ids are unique.
-            let mut keys: Vec<(&[u8; 32], i64, &str)> = rows
+            let mut keys: Vec<(&[u8; 32], i64, i64)> = rows
                 .iter()
-                .flat_map(|(p, _)| p.open_keys.iter().map(move |k| (k, p.now, p.id.as_str())))
+                .enumerate()
+                .flat_map(|(r, (p, _))| p.open_keys.iter().map(move |k| (k, p.now, received_leaf(r))))
                 .collect();
             // In the primary key's order, so that SQLite walks the index's pages once instead of at random.
             keys.sort_unstable();
@@ -432,13 +454,14 @@ macro_rules! case_queries {
             let mut case: Option<(String, Vec<u8>)> = None;
             loop {
                 let rows = QueryBuilder::<$db>::new(
-                    "SELECT ident_key, requesting_state, authority, taken_in_at, case_id FROM case_open_identifiers \
-                     WHERE (case_id, ident_key) > (",
+                    "SELECT i.ident_key, i.requesting_state, i.authority, i.taken_in_at, i.case_id, c.received_leaf \
+                     FROM case_open_identifiers AS i JOIN cases AS c ON c.id = i.case_id \
+                     WHERE (i.case_id, i.ident_key) > (",
                 )
                 .push_bind(after.0.clone())
                 .push(", ")
                 .push_bind(after.1.clone())
-                .push(") ORDER BY case_id, ident_key LIMIT 10000")
+                .push(") ORDER BY i.case_id, i.ident_key LIMIT 10000")
                 .build()
                 .fetch_all(&mut *conn)
                 .await?;
@@ -451,12 +474,13 @@ macro_rules! case_queries {
                     let state: String = row.try_get(1)?;
                     let authority: String = row.try_get(2)?;
                     let id: String = row.try_get(4)?;
-                    keys.push((crate::seal::open_key(&ident, &state, &authority), row.try_get::<i64, _>(3)?, id.clone()));
+                    let leaf: i64 = row.try_get(5)?;
+                    keys.push((crate::seal::open_key(&ident, &state, &authority), row.try_get::<i64, _>(3)?, leaf, id.clone()));
                     after = (id, ident.to_vec());
                 }
-                let rows: Vec<(&[u8; 32], i64, &str)> = keys.iter().map(|(k, at, id)| (k, *at, id.as_str())).collect();
+                let rows: Vec<(&[u8; 32], i64, i64)> = keys.iter().map(|(k, at, leaf, _)| (k, *at, *leaf)).collect();
                 remember_open_keys(conn, &rows).await?;
-                for (key, _, id) in &keys {
+                for (key, _, _, id) in &keys {
                     if case.as_ref().is_some_and(|(c, _)| c != id) {
                         if let Some((c, gathered)) = case.take() {
                             set_open_keys(conn, &c, &gathered).await?;
@@ -487,12 +511,13 @@ macro_rules! case_queries {
             Ok(())
         }
 
-        /// Writes `(open key, our time of receipt, case id)` rows to `case_open_keys`, in multi-row inserts.
-        pub(crate) async fn remember_open_keys(conn: &mut $conn, keys: &[(&[u8; 32], i64, &str)]) -> Result<(), StoreError> {
+        /// Writes `(open key, our time of receipt, the case's received leaf)` rows to `case_open_keys` (the key's
+        /// indexed part), in multi-row inserts.
+        pub(crate) async fn remember_open_keys(conn: &mut $conn, keys: &[(&[u8; 32], i64, i64)]) -> Result<(), StoreError> {
             for chunk in keys.chunks(300) {
-                let mut qb = QueryBuilder::<$db>::new("INSERT INTO case_open_keys (open_key, taken_in_at, case_id) ");
-                qb.push_values(chunk, |mut b, (k, at, id)| {
-                    b.push_bind(k.to_vec()).push_bind(*at).push_bind(id.to_string());
+                let mut qb = QueryBuilder::<$db>::new("INSERT INTO case_open_keys (open_key, taken_in_at, case_leaf) ");
+                qb.push_values(chunk, |mut b, (k, at, leaf)| {
+                    b.push_bind(indexed(k).to_vec()).push_bind(*at).push_bind(*leaf);
                 });
                 qb.build().execute(&mut *conn).await?;
             }
@@ -500,7 +525,8 @@ macro_rules! case_queries {
         }
 
         /// Deletes an open case's rows from `case_open_keys`: exactly `keys` (its `cases.open_keys`, 32 bytes
-        /// each), found by the whole primary key, so the cost does not depend on how many cases share a key.
+        /// each, of which the table holds the indexed part), found by the whole primary key, so the cost does not
+        /// depend on how many cases share a key.
         ///
         /// # Errors
         /// [`StoreError::Corrupt`] if `keys` is not whole keys or the table does not hold exactly these rows.
@@ -511,14 +537,15 @@ macro_rules! case_queries {
             if keys.is_empty() {
                 return Ok(());
             }
-            let mut qb = QueryBuilder::<$db>::new("DELETE FROM case_open_keys WHERE case_id = ");
+            let mut qb =
+                QueryBuilder::<$db>::new("DELETE FROM case_open_keys WHERE case_leaf = (SELECT received_leaf FROM cases WHERE id = ");
             qb.push_bind(id.to_owned())
-                .push(" AND taken_in_at = (SELECT at FROM case_events WHERE seq = 0 AND case_id = ")
+                .push(") AND taken_in_at = (SELECT at FROM case_events WHERE seq = 0 AND case_id = ")
                 .push_bind(id.to_owned())
                 .push(") AND open_key IN (");
             let mut sep = qb.separated(", ");
             for k in keys.chunks_exact(32) {
-                sep.push_bind(k.to_vec());
+                sep.push_bind(k[..INDEXED].to_vec());
             }
             qb.push(")");
             let done = qb.build().execute(&mut *conn).await?;
@@ -939,8 +966,8 @@ pub(crate) mod sqlite {
         Ok(by_state_key(rows))
     }
 
-    /// For each open key of the batch, the earliest open case (our time of receipt, then case id) taken in
-    /// within the window that holds it. One index seek per key (`LIMIT 1` on the primary key's order), so the
+    /// For each open key of the batch, the earliest open case (our time of receipt, then its received leaf) taken
+    /// in within the window that holds it. One index seek per key (`LIMIT 1` on the primary key's order), so the
     /// cost follows the batch alone: neither the open queue nor how many open cases share a popular identifier.
     /// The keys go in as one JSON array of hex strings, so the statement's text never changes and each
     /// connection prepares it once (SQLite has no `LATERAL`; the two scalar subqueries seek the same first row),
@@ -950,31 +977,33 @@ pub(crate) mod sqlite {
         conn: &mut sqlx::SqliteConnection,
         prepared: &[PreparedIntake],
         since: i64,
-    ) -> Result<BTreeMap<[u8; 32], (i64, String)>, StoreError> {
-        let keys: Vec<String> = batch_open_keys(prepared).iter().map(hex::encode).collect();
+    ) -> Result<BTreeMap<[u8; 32], Earliest>, StoreError> {
+        let keys: Vec<String> =
+            batch_open_keys(prepared).iter().map(|k| hex::encode(indexed(k))).collect();
         let keys = serde_json::Value::from(keys).to_string();
         let (found,): (String,) = sqlx::query_as(
-            "SELECT json_group_array(json_array(m.hex, m.at, m.id)) FROM (SELECT k.hex AS hex, \
+            "SELECT json_group_array(json_array(m.hex, m.at, m.leaf, (SELECT id FROM cases WHERE received_leaf = m.leaf))) \
+             FROM (SELECT k.hex AS hex, \
              (SELECT taken_in_at FROM case_open_keys WHERE open_key = k.key AND taken_in_at >= ?2 \
-              ORDER BY taken_in_at, case_id LIMIT 1) AS at, \
-             (SELECT case_id FROM case_open_keys WHERE open_key = k.key AND taken_in_at >= ?2 \
-              ORDER BY taken_in_at, case_id LIMIT 1) AS id \
+              ORDER BY taken_in_at, case_leaf LIMIT 1) AS at, \
+             (SELECT case_leaf FROM case_open_keys WHERE open_key = k.key AND taken_in_at >= ?2 \
+              ORDER BY taken_in_at, case_leaf LIMIT 1) AS leaf \
              FROM (SELECT value AS hex, unhex(value) AS key FROM json_each(?1)) AS k) AS m \
-             WHERE m.id IS NOT NULL",
+             WHERE m.leaf IS NOT NULL",
         )
         .bind(keys)
         .bind(since)
         .fetch_one(&mut *conn)
         .await?;
-        let found: Vec<(String, i64, String)> = serde_json::from_str(&found)
+        let found: Vec<(String, i64, i64, String)> = serde_json::from_str(&found)
             .map_err(|e| StoreError::Corrupt(format!("open keys found: {e}")))?;
         let mut earliest = BTreeMap::new();
-        for (key, at, id) in found {
+        for (key, at, leaf, id) in found {
             let key = hex::decode(&key)
                 .map_err(|_| StoreError::Corrupt("open key found is not hex".to_owned()))?;
-            earliest.insert(stored_open_key(&key)?, (at, id));
+            earliest.insert(key, (at, leaf, id));
         }
-        Ok(earliest)
+        Ok(by_whole_key(prepared, &earliest))
     }
 }
 
@@ -1010,19 +1039,21 @@ pub(crate) mod postgres {
         conn: &mut sqlx::PgConnection,
         prepared: &[PreparedIntake],
         since: i64,
-    ) -> Result<BTreeMap<[u8; 32], (i64, String)>, StoreError> {
-        let keys = batch_open_keys(prepared);
-        let keys: Vec<Vec<u8>> = keys.iter().map(|k| k.to_vec()).collect();
-        let rows: Vec<(Vec<u8>, i64, String)> = sqlx::query_as(
-            "SELECT k.open_key, o.taken_in_at, o.case_id FROM unnest($1::bytea[]) AS k(open_key) \
-             CROSS JOIN LATERAL (SELECT taken_in_at, case_id FROM case_open_keys \
-             WHERE open_key = k.open_key AND taken_in_at >= $2 ORDER BY taken_in_at, case_id LIMIT 1) AS o",
+    ) -> Result<BTreeMap<[u8; 32], Earliest>, StoreError> {
+        let keys: Vec<Vec<u8>> =
+            batch_open_keys(prepared).iter().map(|k| indexed(k).to_vec()).collect();
+        let rows: Vec<(Vec<u8>, i64, i64, String)> = sqlx::query_as(
+            "SELECT k.open_key, o.taken_in_at, o.case_leaf, c.id FROM unnest($1::bytea[]) AS k(open_key) \
+             CROSS JOIN LATERAL (SELECT taken_in_at, case_leaf FROM case_open_keys \
+             WHERE open_key = k.open_key AND taken_in_at >= $2 ORDER BY taken_in_at, case_leaf LIMIT 1) AS o \
+             JOIN cases AS c ON c.received_leaf = o.case_leaf",
         )
         .bind(keys)
         .bind(since)
         .fetch_all(&mut *conn)
         .await?;
-        rows.into_iter().map(|(key, at, id)| Ok((stored_open_key(&key)?, (at, id)))).collect()
+        let found = rows.into_iter().map(|(key, at, leaf, id)| (key, (at, leaf, id))).collect();
+        Ok(by_whole_key(prepared, &found))
     }
 }
 

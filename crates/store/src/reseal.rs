@@ -73,8 +73,8 @@ macro_rules! reseal_queries {
             report: &mut ResealReport,
         ) -> Result<Option<String>, StoreError> {
             let rows = QueryBuilder::<$db>::new(
-                "SELECT id, sealed, open_keys, (SELECT at FROM case_events WHERE seq = 0 AND case_id = cases.id) \
-                 FROM cases WHERE id > ",
+                "SELECT id, sealed, open_keys, (SELECT at FROM case_events WHERE seq = 0 AND case_id = cases.id), \
+                 received_leaf FROM cases WHERE id > ",
             )
                 .push_bind(after.to_owned())
                 .push(" ORDER BY id LIMIT ")
@@ -131,9 +131,10 @@ macro_rules! reseal_queries {
                 // An open case's keys derive from keyed hashes under the old key: recompute them.
                 if let Some(old_keys) = open_keys {
                     let taken_in_at: i64 = row.try_get(3)?;
+                    let leaf: i64 = row.try_get(4)?;
                     cases_sql::forget_open_keys(conn, &id, &old_keys).await?;
                     let keys = new.open_keys(&sealed_request(&id, &plain)?);
-                    let rows: Vec<(&[u8; 32], i64, &str)> = keys.iter().map(|k| (k, taken_in_at, id.as_str())).collect();
+                    let rows: Vec<(&[u8; 32], i64, i64)> = keys.iter().map(|k| (k, taken_in_at, leaf)).collect();
                     cases_sql::remember_open_keys(conn, &rows).await?;
                     cases_sql::set_open_keys(conn, &id, &keys.concat()).await?;
                     report.identifier_keys += keys.len() as u64;

@@ -27,18 +27,18 @@ async fn migrated_before(first_not_run: &str, url: &str) -> sqlx::SqlitePool {
 /// Runs the SQLite migrations before `0006` on a fresh file, as an older release left it.
 async fn before_open_identifiers(url: &str) {
     let pool = migrated_before("0006", url).await;
-    let case = |id: &str, state: &str| {
+    let case = |id: &str, state: &str, leaf: u64| {
         format!(
             "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
              state, received_at, due_at, next_seq, sealed) VALUES ('{id}', 'BR', 'PF', '{id}', 'stored_data', \
              'routine', 'central_authority', 'approve', '{state}', 1000, 2000, 2, x'00'); \
              INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index) \
-             VALUES ('{id}', 0, 1500, 'received', 'received', 'ines', 'intake_officer', 0); \
+             VALUES ('{id}', 0, 1500, 'received', 'received', 'ines', 'intake_officer', {leaf}); \
              INSERT INTO case_identifiers (ident_key, case_id) VALUES (zeroblob(32), '{id}');"
         )
     };
-    pool.execute(case("c-open", "in_review").as_str()).await.unwrap();
-    pool.execute(case("c-done", "closed").as_str()).await.unwrap();
+    pool.execute(case("c-open", "in_review", 0).as_str()).await.unwrap();
+    pool.execute(case("c-done", "closed", 1).as_str()).await.unwrap();
     pool.close().await;
 }
 
@@ -50,11 +50,13 @@ async fn open_cases_keep_their_keys_across_the_upgrade() {
     let store = store::Store::connect(&url).await.unwrap();
     store.close().await;
     let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
-    let rows: Vec<(String, i64, Vec<u8>)> =
-        sqlx::query_as("SELECT case_id, taken_in_at, open_key FROM case_open_keys")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let rows: Vec<(String, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT c.id, k.taken_in_at, k.open_key FROM case_open_keys AS k \
+         JOIN cases AS c ON c.received_leaf = k.case_leaf",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!((rows[0].0.as_str(), rows[0].1), ("c-open", 1500));
     let kept: Vec<(String, Option<Vec<u8>>)> =
@@ -62,10 +64,13 @@ async fn open_cases_keep_their_keys_across_the_upgrade() {
             .fetch_all(&pool)
             .await
             .unwrap();
+    assert_eq!(kept[0], ("c-done".to_owned(), None), "the closed case keeps no key");
+    assert_eq!(kept[1].0, "c-open");
+    let whole = kept[1].1.clone().expect("the open case keeps its key");
     assert_eq!(
-        kept,
-        vec![("c-done".to_owned(), None), ("c-open".to_owned(), Some(rows[0].2.clone()))],
-        "the open case keeps its key, the closed one none"
+        (whole.len(), &whole[..16]),
+        (32, &rows[0].2[..]),
+        "the table holds the key's first 16 bytes"
     );
     let old: Vec<(String,)> = sqlx::query_as(
         "SELECT name FROM sqlite_master WHERE name IN ('case_identifiers', 'case_open_identifiers')",
@@ -80,6 +85,7 @@ async fn open_cases_keep_their_keys_across_the_upgrade() {
 /// keyed hash beside the requesting state and authority in `case_open_identifiers`.
 async fn before_open_keys(url: &str, sealer: &store::Sealer, request: &domain::Request, at: i64) {
     let pool = migrated_before("0009", url).await;
+    // This fixture writes no ledger leaves: the event names a leaf past the end, apart from those the test appends.
     let (state, authority) = (&request.requesting.state, &request.requesting.authority);
     sqlx::query(
         "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
@@ -93,7 +99,7 @@ async fn before_open_keys(url: &str, sealer: &store::Sealer, request: &domain::R
     .unwrap();
     sqlx::query(
         "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index) \
-         VALUES ('c-old', 0, ?, 'received', 'received', 'ines', 'intake_officer', 0)",
+         VALUES ('c-old', 0, ?, 'received', 'received', 'ines', 'intake_officer', 1000000)",
     )
     .bind(at)
     .execute(&pool)
@@ -142,7 +148,7 @@ async fn a_request_after_the_open_key_upgrade_is_flagged_against_a_case_open_bef
         .await
         .unwrap();
     let (rows,): (i64,) =
-        sqlx::query_as("SELECT count(*) FROM case_open_keys WHERE case_id = 'c-old'")
+        sqlx::query_as("SELECT count(*) FROM case_open_keys WHERE case_leaf = 1000000")
             .fetch_one(&pool)
             .await
             .unwrap();
@@ -212,5 +218,82 @@ async fn cases_sealed_in_the_first_layout_still_open_act_and_rotate() {
     let report = store.reseal(&sealer, &rotated, 10, |_| {}).await.unwrap();
     assert_eq!(report.resealed, 1, "{report:?}");
     assert_eq!(store.case(&rotated, &id).await.unwrap().request, fresh.request);
+    store.close().await;
+}
+
+/// Migration 0010 narrows `case_open_keys`: a store whose open cases were keyed as the release before wrote them
+/// (whole 32-byte keys, case ids) ends with exactly the rows intake writes now, and duplicate detection and
+/// closing work on them.
+#[tokio::test]
+async fn open_keys_in_the_wide_layout_are_narrowed_exactly() {
+    use domain::case::{Resolution, Role};
+    use store::{Act, Actor, Desk, Sealer};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let sealer = Sealer::new(&[9; 32]);
+    let ctx = crate::story::ctx();
+    let screen = |reference: &str| {
+        crate::story::screen(&ctx, crate::story::request("001-fraud-approve.json", reference, None))
+    };
+    let store = store::Store::connect(&url).await.unwrap();
+    let received = crate::story::take_in(&store, &sealer, &[screen("W-1"), screen("W-2")]).await;
+    let (first, _) = crate::story::new_id(&received[0]);
+    let (second, of_second) = crate::story::new_id(&received[1]);
+    assert_eq!(of_second.as_deref(), Some(first.as_str()));
+    store.close().await;
+
+    let narrow = "SELECT open_key, taken_in_at, case_leaf FROM case_open_keys ORDER BY 1, 2, 3";
+    let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
+    let written: Vec<(Vec<u8>, i64, i64)> = sqlx::query_as(narrow).fetch_all(&pool).await.unwrap();
+    assert!(written.len() >= 2, "{written:?}");
+    // Back to the layout of migration 0009, rebuilt from each case's own whole keys.
+    pool.execute(
+        "DROP TABLE case_open_keys; \
+         CREATE TABLE case_open_keys (open_key BLOB NOT NULL CHECK (length(open_key) = 32), \
+             taken_in_at INTEGER NOT NULL, case_id TEXT NOT NULL REFERENCES cases (id), \
+             PRIMARY KEY (open_key, taken_in_at, case_id)) WITHOUT ROWID; \
+         WITH RECURSIVE part(id, keys, at, i) AS ( \
+             SELECT c.id, c.open_keys, e.at, 0 FROM cases AS c \
+             JOIN case_events AS e ON e.case_id = c.id AND e.seq = 0 WHERE c.open_keys IS NOT NULL \
+             UNION ALL SELECT id, keys, at, i + 1 FROM part WHERE (i + 1) * 32 < length(keys)) \
+         INSERT INTO case_open_keys (open_key, taken_in_at, case_id) \
+             SELECT substr(keys, i * 32 + 1, 32), at, id FROM part; \
+         DROP INDEX cases_received_leaf; \
+         ALTER TABLE cases DROP COLUMN received_leaf; \
+         DELETE FROM _sqlx_migrations WHERE version = 10;",
+    )
+    .await
+    .unwrap();
+    let (wide,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM case_open_keys WHERE length(open_key) = 32")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(wide as usize, written.len());
+    pool.close().await;
+
+    let store = store::Store::connect(&url).await.unwrap();
+    let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
+    let migrated: Vec<(Vec<u8>, i64, i64)> = sqlx::query_as(narrow).fetch_all(&pool).await.unwrap();
+    pool.close().await;
+    assert_eq!(migrated, written, "the migration writes the rows intake writes");
+
+    let third = crate::story::take_in(&store, &sealer, &[screen("W-3")]).await;
+    assert_eq!(crate::story::new_id(&third[0]).1.as_deref(), Some(first.as_str()));
+    // Deciding the first case deletes its migrated rows; the second becomes the original.
+    let now = time::macros::datetime!(2026-11-03 10:00 UTC);
+    for (name, role) in [("rui", Role::Reviewer), ("ana", Role::Approver)] {
+        store.add_user(name, role, "a long enough password", now).await.unwrap();
+    }
+    let desk = Desk { sealer: &sealer, deadlines: &crate::story::DEADLINES };
+    let reviewer = Actor { name: "rui", role: Role::Reviewer };
+    let ana = Actor { name: "ana", role: Role::Approver };
+    store.act(&desk, &first, &reviewer, &Act::StartReview, now).await.unwrap();
+    let approve =
+        Act::Decide { resolution: Resolution::Approved, second_approver: None, reason: None };
+    store.act(&desk, &first, &ana, &approve, now).await.unwrap();
+    let fourth = crate::story::take_in(&store, &sealer, &[screen("W-4")]).await;
+    assert_eq!(crate::story::new_id(&fourth[0]).1.as_deref(), Some(second.as_str()));
+    store.verify_ledger(None).await.unwrap();
     store.close().await;
 }
