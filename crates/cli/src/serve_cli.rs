@@ -44,6 +44,10 @@ pub(crate) struct ServeArgs {
     /// Seconds between offers of a grown ledger to the witnesses.
     #[arg(long, default_value_t = 30)]
     cosign_every: u64,
+    /// Answer inclusion and consistency proofs from a copy of the whole ledger tree held in memory (about 64 MB
+    /// per million leaves, loaded at start-up in the background) instead of from the database.
+    #[arg(long)]
+    proof_mirror: bool,
     /// The served state's framework for the assessment pages; `frameworks/XX.toml` when it exists.
     #[arg(long, value_name = "FILE")]
     framework: Option<std::path::PathBuf>,
@@ -123,6 +127,7 @@ async fn serve(
         Err(msg) => anyhow::bail!(msg),
     };
     let store = store::Store::connect(&url).await.context("opening the database")?;
+    let store = if args.proof_mirror { with_loaded_mirror(&store) } else { store };
     if args.demo {
         seed(&store, &sealer, &ctx, args.demo_requests, out).await?;
     }
@@ -290,4 +295,25 @@ async fn seed(
     }
     writeln!(out, "seeded {} cases in every state of the workflow", seeded.cases)?;
     Ok(())
+}
+
+/// `store` with a proof mirror, loaded by a background task so that start-up does not wait for it; proofs asked
+/// for before it is loaded load it themselves.
+fn with_loaded_mirror(store: &store::Store) -> store::Store {
+    let mirrored = store.with_proof_mirror();
+    let loading = mirrored.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match loading.load_proof_mirror().await {
+            Ok(size) => tracing::info!(
+                leaves = size.unwrap_or(0),
+                ms = started.elapsed().as_millis(),
+                "proof mirror loaded"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "loading the proof mirror failed; proofs will load it")
+            }
+        }
+    });
+    mirrored
 }

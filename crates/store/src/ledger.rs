@@ -724,6 +724,16 @@ impl Store {
         Ok(map)
     }
 
+    /// With a mirror ([`Store::with_proof_mirror`]), loads it up to the ledger's current size now instead of at
+    /// the first proof, and returns that size; without one, `None`.
+    ///
+    /// # Errors
+    /// A database error, or [`StoreError::Range`] if the stored leaf hashes end before the tree size.
+    pub async fn load_proof_mirror(&self) -> Result<Option<u64>, StoreError> {
+        let size = self.tree_size().await?;
+        Ok(self.mirror_covers(size).await?.then_some(size))
+    }
+
     /// A handle on the same database with a fresh, empty proof cache of the given shape, for tests
     /// and benchmarks; `Store::connect` uses levels from 10 up and 65,536 lower nodes.
     #[doc(hidden)]

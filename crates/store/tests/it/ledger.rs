@@ -212,7 +212,12 @@ async fn two_handles(db: TestDb) {
             all_proofs_at(handle, &tree, (size - n) as u64).await;
         }
     }
-    for handle in [&a, &b, &c] {
+    // A mirror loaded ahead of any proof (as `serve --proof-mirror` does at start-up) holds the stored size and
+    // answers exactly; a handle without a mirror has none to load.
+    let d = db.store().await.with_proof_mirror();
+    assert_eq!(d.load_proof_mirror().await.unwrap(), Some(size as u64));
+    assert_eq!(a.load_proof_mirror().await.unwrap(), None);
+    for handle in [&a, &b, &c, &d] {
         all_proofs_at(handle, &tree, size as u64).await;
         handle.close().await;
     }
