@@ -2,13 +2,12 @@
 //! same requesting state and authority that shares an identifier and was taken in within the window; another
 //! authority's cases, cases outside the window and cases that left the open states are never originals.
 
-use domain::case::{Resolution, Role};
-use store::{Act, Actor, Desk, Sealer};
+use store::Sealer;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 use crate::db::{self, TestDb};
-use crate::story::{ctx, new_id, request, screen, take_in_at, try_take_in_at, DEADLINES};
+use crate::story::{ctx, new_id, request, review_and_approve, screen, take_in_at, try_take_in_at};
 
 fn day(n: i64) -> OffsetDateTime {
     datetime!(2026-03-02 09:00 UTC) + Duration::days(n)
@@ -69,17 +68,7 @@ async fn duplicates(db: TestDb) {
     assert_eq!(new_id(&batch[2]).1.as_deref(), Some(a.as_str()), "flagged against the stored case");
 
     // The original leaves the open states: the next earliest open case takes its place.
-    let now = datetime!(2026-03-05 10:00 UTC);
-    for (name, role) in [("rui", Role::Reviewer), ("ana", Role::Approver)] {
-        store.add_user(name, role, "a long enough password", now).await.unwrap();
-    }
-    let desk = Desk { sealer: &sealer, deadlines: &DEADLINES };
-    let reviewer = Actor { name: "rui", role: Role::Reviewer };
-    let ana = Actor { name: "ana", role: Role::Approver };
-    store.act(&desk, &a, &reviewer, &Act::StartReview, now).await.unwrap();
-    let approve =
-        Act::Decide { resolution: Resolution::Approved, second_approver: None, reason: None };
-    store.act(&desk, &a, &ana, &approve, now).await.unwrap();
+    review_and_approve(&store, &sealer, &a, datetime!(2026-03-05 10:00 UTC)).await;
     let d = take_in_at(&store, &sealer, &[one("D-8", "x@example.org", None)], day(4)).await;
     assert_eq!(dup(&d).as_deref(), Some(b.as_str()), "a decided case is never the original");
 

@@ -226,8 +226,7 @@ async fn cases_sealed_in_the_first_layout_still_open_act_and_rotate() {
 /// closing work on them.
 #[tokio::test]
 async fn open_keys_in_the_wide_layout_are_narrowed_exactly() {
-    use domain::case::{Resolution, Role};
-    use store::{Act, Actor, Desk, Sealer};
+    use store::Sealer;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
     let sealer = Sealer::new(&[9; 32]);
@@ -282,16 +281,7 @@ async fn open_keys_in_the_wide_layout_are_narrowed_exactly() {
     assert_eq!(crate::story::new_id(&third[0]).1.as_deref(), Some(first.as_str()));
     // Deciding the first case deletes its migrated rows; the second becomes the original.
     let now = time::macros::datetime!(2026-11-03 10:00 UTC);
-    for (name, role) in [("rui", Role::Reviewer), ("ana", Role::Approver)] {
-        store.add_user(name, role, "a long enough password", now).await.unwrap();
-    }
-    let desk = Desk { sealer: &sealer, deadlines: &crate::story::DEADLINES };
-    let reviewer = Actor { name: "rui", role: Role::Reviewer };
-    let ana = Actor { name: "ana", role: Role::Approver };
-    store.act(&desk, &first, &reviewer, &Act::StartReview, now).await.unwrap();
-    let approve =
-        Act::Decide { resolution: Resolution::Approved, second_approver: None, reason: None };
-    store.act(&desk, &first, &ana, &approve, now).await.unwrap();
+    crate::story::review_and_approve(&store, &sealer, &first, now).await;
     let fourth = crate::story::take_in(&store, &sealer, &[screen("W-4")]).await;
     assert_eq!(crate::story::new_id(&fourth[0]).1.as_deref(), Some(second.as_str()));
     store.verify_ledger(None).await.unwrap();

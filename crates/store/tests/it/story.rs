@@ -107,6 +107,26 @@ pub(crate) async fn try_take_in_at(
     store.intake(sealer, &batch).await
 }
 
+/// Adds a reviewer (`rui`) and an approver (`ana`), who take case `id` through review to approval at `now`, so
+/// that it leaves the open states.
+pub(crate) async fn review_and_approve(
+    store: &Store,
+    sealer: &Sealer,
+    id: &str,
+    now: time::OffsetDateTime,
+) {
+    for (name, role) in [("rui", Role::Reviewer), ("ana", Role::Approver)] {
+        store.add_user(name, role, "a long enough password", now).await.unwrap();
+    }
+    let desk = store::Desk { sealer, deadlines: &DEADLINES };
+    let reviewer = Actor { name: "rui", role: Role::Reviewer };
+    let ana = Actor { name: "ana", role: Role::Approver };
+    store.act(&desk, id, &reviewer, &Act::StartReview, now).await.unwrap();
+    let approve =
+        Act::Decide { resolution: Resolution::Approved, second_approver: None, reason: None };
+    store.act(&desk, id, &ana, &approve, now).await.unwrap();
+}
+
 pub(crate) fn new_id(r: &Received) -> (String, Option<String>) {
     match r {
         Received::New { id, duplicate_of } => (id.clone(), duplicate_of.clone()),
