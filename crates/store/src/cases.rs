@@ -415,7 +415,6 @@ macro_rules! case_queries {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index, detail) ",
                 );
-                let base = first_leaf + (n as u64) * 200;
                 let events: Vec<(usize, &(PreparedIntake, Option<String>), i64)> = chunk
                     .iter()
                     .enumerate()
@@ -430,7 +429,7 @@ macro_rules! case_queries {
                         .push_bind(state)
                         .push_bind(p.actor.clone())
                         .push_bind(Role::IntakeOfficer.as_str())
-                        .push_bind(to_i64(base + (i as u64) * 2 + seq as u64))
+                        .push_bind(received_leaf(n * 100 + i) + seq)
                         .push_bind(None::<Vec<u8>>);
                 });
                 qb.build().execute(&mut *conn).await?;
