@@ -167,6 +167,10 @@ pub enum WriteError {
     /// The request's own transaction failed.
     #[error("storing the request failed: {0}")]
     Store(String),
+    /// Another writer held the database past the store's wait ([`StoreError::is_contention`]); nothing of the request is
+    /// stored, and sending it again later may succeed.
+    #[error("the database is busy with another writer: try again shortly")]
+    Contended,
     /// The writer task is gone (the server is shutting down).
     #[error("the intake writer stopped")]
     Stopped,
@@ -175,7 +179,9 @@ pub enum WriteError {
 /// Group commit: concurrent callers queue prepared requests to one writer task that stores whatever is waiting
 /// (up to a batch) in one transaction, so each request is durable when acknowledged while the database syncs
 /// once per group instead of once per request. If a group's transaction fails, each of its requests is retried
-/// in a transaction of its own, so that one request's error (or a passing one) fails that request alone.
+/// in a transaction of its own, so that one request's error fails that request alone; if it failed because
+/// another writer held the database past the store's wait, every request of the group is answered
+/// [`WriteError::Contended`] at once instead, since retrying each alone would wait that long again in turn.
 #[derive(Debug, Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
@@ -214,6 +220,12 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, batch: usize) {
                     let _ = reply.send(Ok(r));
                 }
             }
+            Err(e) if e.is_contention() => {
+                tracing::warn!(error = %e, requests = replies.len(), "intake group found the database busy");
+                for reply in replies {
+                    let _ = reply.send(Err(WriteError::Contended));
+                }
+            }
             Err(e) => {
                 tracing::error!(error = %e, requests = replies.len(), "intake group failed");
                 match alone {
@@ -239,6 +251,7 @@ async fn store_alone(store: &Store, prepared: PreparedIntake) -> Result<Received
         Ok(mut received) => received.pop().ok_or_else(|| {
             WriteError::Store("the store answered nothing for a request taken in alone".to_owned())
         }),
+        Err(e) if e.is_contention() => Err(WriteError::Contended),
         Err(e) => {
             tracing::error!(error = %e, "intake of a request alone failed");
             Err(WriteError::Store(e.to_string()))

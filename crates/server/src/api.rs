@@ -388,7 +388,9 @@ pub(crate) struct Submitted {
             headers(("Location" = String, description = "the case, `/api/v1/cases/{id}`"))),
         (status = 200, description = "the authority's reference was stored before; nothing was written", body = Submitted),
         (status = 403, description = "the caller is not an intake officer"),
-        (status = 422, description = "the request does not read (a field named in `errors`)")),
+        (status = 422, description = "the request does not read (a field named in `errors`)"),
+        (status = 503, description = "another writer held the database too long; nothing was stored",
+            headers(("Retry-After" = u64, description = "seconds to wait")))),
     security(("token" = []), ("session" = [])))]
 pub(crate) async fn submit(
     State(state): State<AppState>,

@@ -65,6 +65,17 @@ impl AppError {
         .retry_after(BUSY_RETRY_SECONDS)
     }
 
+    /// A 503 asking to retry shortly: another writer held the database past the store's wait, and nothing of the
+    /// request was stored.
+    pub(crate) fn contended() -> Self {
+        Self::client(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the database is busy with another writer and nothing was stored: try again in a moment",
+        )
+        .retry_after(BUSY_RETRY_SECONDS)
+    }
+
     /// The seconds to wait, if retrying later helps.
     pub(crate) fn retry_seconds(&self) -> Option<u64> {
         match self {
@@ -331,6 +342,9 @@ mod tests {
         assert_eq!(response.headers()[header::RETRY_AFTER], "2");
         let page = crate::pages::PageError::from(AppError::busy()).into_response();
         assert_eq!(page.headers()[header::RETRY_AFTER], "2");
+        let held = AppError::contended().into_response();
+        assert_eq!(held.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(held.headers()[header::RETRY_AFTER], "2");
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub(crate) async fn store(
         &screened.bytes,
         app::intake::Receipt { now: crate::now(), actor, position: None },
     )?;
-    let received =
-        state.0.intake.store(prepared).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let received = state.0.intake.store(prepared).await.map_err(|e| match e {
+        app::intake::WriteError::Contended => AppError::contended(),
+        other => AppError::Internal(other.to_string()),
+    })?;
     Ok((received, screened.decision))
 }

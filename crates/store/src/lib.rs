@@ -194,6 +194,29 @@ fn connect_error(url: &str, e: &dyn fmt::Display) -> StoreError {
     StoreError::Connect { url: redact_url(url), detail }
 }
 
+impl StoreError {
+    /// Whether the operation failed only because the database was held by another writer for longer than this
+    /// store waits (SQLite's busy timeout, a PostgreSQL lock that could not be taken, or no pooled connection in
+    /// time): nothing was written, and the same operation may succeed later.
+    #[must_use]
+    pub fn is_contention(&self) -> bool {
+        match self {
+            Self::Backend(sqlx::Error::PoolTimedOut) => true,
+            Self::Backend(sqlx::Error::Database(db)) => {
+                let code = db.code();
+                let code = code.as_deref().unwrap_or_default();
+                match code.parse::<i32>() {
+                    // SQLite's extended codes keep the primary code in the low byte: BUSY (5) or LOCKED (6).
+                    Ok(sqlite) => matches!(sqlite & 0xff, 5 | 6),
+                    // PostgreSQL's SQLSTATE lock_not_available.
+                    Err(_) => code == "55P03",
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
