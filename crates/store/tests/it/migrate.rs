@@ -1,12 +1,15 @@
 //! Upgrading a store: the open-identifier migration (0006) keeps duplicate detection for cases that were open
 //! before it ran and drops the keys of finished cases; the open-key migration (0009) carries the open cases'
 //! keys over, so a request taken in after the upgrade is still flagged against them. Cases sealed in the first
-//! layout (uncompressed JSON) still open, act and rotate.
+//! layout (uncompressed JSON) still open, act and rotate. The narrow-key migration (0010) writes, on SQLite and on
+//! PostgreSQL, exactly the rows intake writes.
 
 use std::path::Path;
 
 use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::Executor as _;
+
+use crate::db::{self, Kind, Raw, TestDb};
 
 /// A pool on `url` after the SQLite migrations whose names sort before `first_not_run`, as an older release left it.
 async fn migrated_before(first_not_run: &str, url: &str) -> sqlx::SqlitePool {
@@ -221,60 +224,99 @@ async fn cases_sealed_in_the_first_layout_still_open_act_and_rotate() {
     store.close().await;
 }
 
+/// The SQL that takes a store back to the open keys of migration 0009 (whole 32-byte keys, case ids), rebuilt from
+/// each open case's own keys, and forgets that migration 0010 ran.
+const SQLITE_WIDE: &str = "DROP TABLE case_open_keys; \
+     CREATE TABLE case_open_keys (open_key BLOB NOT NULL CHECK (length(open_key) = 32), \
+         taken_in_at INTEGER NOT NULL, case_id TEXT NOT NULL REFERENCES cases (id), \
+         PRIMARY KEY (open_key, taken_in_at, case_id)) WITHOUT ROWID; \
+     WITH RECURSIVE part(id, keys, at, i) AS ( \
+         SELECT c.id, c.open_keys, e.at, 0 FROM cases AS c \
+         JOIN case_events AS e ON e.case_id = c.id AND e.seq = 0 WHERE c.open_keys IS NOT NULL \
+         UNION ALL SELECT id, keys, at, i + 1 FROM part WHERE (i + 1) * 32 < length(keys)) \
+     INSERT INTO case_open_keys (open_key, taken_in_at, case_id) \
+         SELECT substr(keys, i * 32 + 1, 32), at, id FROM part; \
+     DROP INDEX cases_received_leaf; \
+     ALTER TABLE cases DROP COLUMN received_leaf; \
+     DELETE FROM _sqlx_migrations WHERE version = 10;";
+
+/// [`SQLITE_WIDE`] on PostgreSQL.
+const POSTGRES_WIDE: &str = "DROP TABLE case_open_keys; \
+     CREATE TABLE case_open_keys (open_key BYTEA NOT NULL CHECK (length(open_key) = 32), \
+         taken_in_at BIGINT NOT NULL, case_id TEXT NOT NULL REFERENCES cases (id), \
+         PRIMARY KEY (open_key, taken_in_at, case_id)); \
+     INSERT INTO case_open_keys (open_key, taken_in_at, case_id) \
+         SELECT substring(c.open_keys FROM i * 32 + 1 FOR 32), e.at, c.id FROM cases AS c \
+         JOIN case_events AS e ON e.case_id = c.id AND e.seq = 0 \
+         CROSS JOIN LATERAL generate_series(0, length(c.open_keys) / 32 - 1) AS i \
+         WHERE c.open_keys IS NOT NULL; \
+     ALTER TABLE cases DROP CONSTRAINT cases_received_leaf; \
+     ALTER TABLE cases DROP COLUMN received_leaf; \
+     DELETE FROM _sqlx_migrations WHERE version = 10;";
+
+/// Runs `sql` (several statements) on a separate connection.
+async fn execute(db: &TestDb, sql: &str) {
+    match db.raw().await {
+        Raw::Sqlite(p) => {
+            p.execute(sql).await.unwrap();
+            p.close().await;
+        }
+        Raw::Postgres(p) => {
+            p.execute(sql).await.unwrap();
+            p.close().await;
+        }
+    }
+}
+
+/// Reads rows of one query on a separate connection.
+async fn fetch<T>(db: &TestDb, sql: &str) -> Vec<T>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    match db.raw().await {
+        Raw::Sqlite(p) => {
+            let rows = sqlx::query_as(sql).fetch_all(&p).await.unwrap();
+            p.close().await;
+            rows
+        }
+        Raw::Postgres(p) => {
+            let rows = sqlx::query_as(sql).fetch_all(&p).await.unwrap();
+            p.close().await;
+            rows
+        }
+    }
+}
+
+/// `case_open_keys` as `(open key, taken in at, case leaf)`, in order (migration 0010's layout).
+const NARROW_ROWS: &str =
+    "SELECT open_key, taken_in_at, case_leaf FROM case_open_keys ORDER BY 1, 2, 3";
+
 /// Migration 0010 narrows `case_open_keys`: a store whose open cases were keyed as the release before wrote them
 /// (whole 32-byte keys, case ids) ends with exactly the rows intake writes now, and duplicate detection and
 /// closing work on them.
-#[tokio::test]
-async fn open_keys_in_the_wide_layout_are_narrowed_exactly() {
-    use store::Sealer;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-    let sealer = Sealer::new(&[9; 32]);
+async fn narrowed(db: TestDb) {
+    let sealer = store::Sealer::new(&[9; 32]);
     let ctx = crate::story::ctx();
     let screen = |reference: &str| {
         crate::story::screen(&ctx, crate::story::request("001-fraud-approve.json", reference, None))
     };
-    let store = store::Store::connect(&url).await.unwrap();
+    let store = db.store().await;
     let received = crate::story::take_in(&store, &sealer, &[screen("W-1"), screen("W-2")]).await;
     let (first, _) = crate::story::new_id(&received[0]);
     let (second, of_second) = crate::story::new_id(&received[1]);
     assert_eq!(of_second.as_deref(), Some(first.as_str()));
     store.close().await;
 
-    let narrow = "SELECT open_key, taken_in_at, case_leaf FROM case_open_keys ORDER BY 1, 2, 3";
-    let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
-    let written: Vec<(Vec<u8>, i64, i64)> = sqlx::query_as(narrow).fetch_all(&pool).await.unwrap();
+    let written: Vec<(Vec<u8>, i64, i64)> = fetch(&db, NARROW_ROWS).await;
     assert!(written.len() >= 2, "{written:?}");
-    // Back to the layout of migration 0009, rebuilt from each case's own whole keys.
-    pool.execute(
-        "DROP TABLE case_open_keys; \
-         CREATE TABLE case_open_keys (open_key BLOB NOT NULL CHECK (length(open_key) = 32), \
-             taken_in_at INTEGER NOT NULL, case_id TEXT NOT NULL REFERENCES cases (id), \
-             PRIMARY KEY (open_key, taken_in_at, case_id)) WITHOUT ROWID; \
-         WITH RECURSIVE part(id, keys, at, i) AS ( \
-             SELECT c.id, c.open_keys, e.at, 0 FROM cases AS c \
-             JOIN case_events AS e ON e.case_id = c.id AND e.seq = 0 WHERE c.open_keys IS NOT NULL \
-             UNION ALL SELECT id, keys, at, i + 1 FROM part WHERE (i + 1) * 32 < length(keys)) \
-         INSERT INTO case_open_keys (open_key, taken_in_at, case_id) \
-             SELECT substr(keys, i * 32 + 1, 32), at, id FROM part; \
-         DROP INDEX cases_received_leaf; \
-         ALTER TABLE cases DROP COLUMN received_leaf; \
-         DELETE FROM _sqlx_migrations WHERE version = 10;",
-    )
-    .await
-    .unwrap();
-    let (wide,): (i64,) =
-        sqlx::query_as("SELECT count(*) FROM case_open_keys WHERE length(open_key) = 32")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(wide as usize, written.len());
-    pool.close().await;
+    execute(&db, if db.kind == Kind::Sqlite { SQLITE_WIDE } else { POSTGRES_WIDE }).await;
+    let whole: Vec<(i64,)> =
+        fetch(&db, "SELECT count(*) FROM case_open_keys WHERE length(open_key) = 32").await;
+    assert_eq!(whole[0].0 as usize, written.len(), "the old layout holds each key whole");
 
-    let store = store::Store::connect(&url).await.unwrap();
-    let pool = SqlitePoolOptions::new().connect(&url).await.unwrap();
-    let migrated: Vec<(Vec<u8>, i64, i64)> = sqlx::query_as(narrow).fetch_all(&pool).await.unwrap();
-    pool.close().await;
+    let store = db.store().await;
+    let migrated: Vec<(Vec<u8>, i64, i64)> = fetch(&db, NARROW_ROWS).await;
     assert_eq!(migrated, written, "the migration writes the rows intake writes");
 
     let third = crate::story::take_in(&store, &sealer, &[screen("W-3")]).await;
@@ -286,4 +328,16 @@ async fn open_keys_in_the_wide_layout_are_narrowed_exactly() {
     assert_eq!(crate::story::new_id(&fourth[0]).1.as_deref(), Some(second.as_str()));
     store.verify_ledger(None).await.unwrap();
     store.close().await;
+}
+
+#[tokio::test]
+async fn open_keys_in_the_wide_layout_are_narrowed_exactly_on_sqlite() {
+    narrowed(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn open_keys_in_the_wide_layout_are_narrowed_exactly_on_postgres() {
+    if let Some(db) = db::postgres("narrowed").await {
+        narrowed(db).await;
+    }
 }
