@@ -315,15 +315,12 @@ fn indexed(key: &[u8; 32]) -> &[u8] {
 /// taken in within the same second) and its id.
 type Earliest = (i64, i64, String);
 
-/// The matches a lookup found, by indexed key, given back under the batch's whole keys.
+/// The matches a lookup found, by indexed key, given back under the batch's whole keys (`batch_open_keys`).
 fn by_whole_key(
-    prepared: &[PreparedIntake],
+    keys: Vec<[u8; 32]>,
     found: &BTreeMap<Vec<u8>, Earliest>,
 ) -> BTreeMap<[u8; 32], Earliest> {
-    batch_open_keys(prepared)
-        .into_iter()
-        .filter_map(|k| found.get(indexed(&k)).map(|e| (k, e.clone())))
-        .collect()
+    keys.into_iter().filter_map(|k| found.get(indexed(&k)).map(|e| (k, e.clone()))).collect()
 }
 
 macro_rules! case_queries {
@@ -402,7 +399,7 @@ macro_rules! case_queries {
                 });
                 qb.build().execute(&mut *conn).await?;
             }
-            // Each case's keys are sorted and without repeats (`prepare_intake`), and case ids are unique.
+            // Each case's keys are sorted and without repeats (`prepare_intake`), and received leaves are unique.
             let mut keys: Vec<(&[u8; 32], i64, i64)> = rows
                 .iter()
                 .enumerate()
@@ -977,8 +974,8 @@ pub(crate) mod sqlite {
         prepared: &[PreparedIntake],
         since: i64,
     ) -> Result<BTreeMap<[u8; 32], Earliest>, StoreError> {
-        let keys: Vec<String> =
-            batch_open_keys(prepared).iter().map(|k| hex::encode(indexed(k))).collect();
+        let batch = batch_open_keys(prepared);
+        let keys: Vec<String> = batch.iter().map(|k| hex::encode(indexed(k))).collect();
         let keys = serde_json::Value::from(keys).to_string();
         let (found,): (String,) = sqlx::query_as(
             "SELECT json_group_array(json_array(m.hex, m.at, m.leaf, (SELECT id FROM cases WHERE received_leaf = m.leaf))) \
@@ -1002,7 +999,7 @@ pub(crate) mod sqlite {
                 .map_err(|_| StoreError::Corrupt("open key found is not hex".to_owned()))?;
             earliest.insert(key, (at, leaf, id));
         }
-        Ok(by_whole_key(prepared, &earliest))
+        Ok(by_whole_key(batch, &earliest))
     }
 }
 
@@ -1039,8 +1036,8 @@ pub(crate) mod postgres {
         prepared: &[PreparedIntake],
         since: i64,
     ) -> Result<BTreeMap<[u8; 32], Earliest>, StoreError> {
-        let keys: Vec<Vec<u8>> =
-            batch_open_keys(prepared).iter().map(|k| indexed(k).to_vec()).collect();
+        let batch = batch_open_keys(prepared);
+        let keys: Vec<Vec<u8>> = batch.iter().map(|k| indexed(k).to_vec()).collect();
         let rows: Vec<(Vec<u8>, i64, i64, String)> = sqlx::query_as(
             "SELECT k.open_key, o.taken_in_at, o.case_leaf, c.id FROM unnest($1::bytea[]) AS k(open_key) \
              CROSS JOIN LATERAL (SELECT taken_in_at, case_leaf FROM case_open_keys \
@@ -1052,7 +1049,7 @@ pub(crate) mod postgres {
         .fetch_all(&mut *conn)
         .await?;
         let found = rows.into_iter().map(|(key, at, leaf, id)| (key, (at, leaf, id))).collect();
-        Ok(by_whole_key(prepared, &found))
+        Ok(by_whole_key(batch, &found))
     }
 }
 

@@ -17,6 +17,12 @@ fn request(reference: &str) -> Vec<u8> {
     serde_json::to_vec(&request).unwrap()
 }
 
+/// A fresh store in `dir`, and its URL for a second connection.
+async fn fresh_store(dir: &tempfile::TempDir) -> (Store, String) {
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    (Store::connect(&url).await.unwrap(), url)
+}
+
 fn context() -> rules::Context {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/tests/conformance");
     app::inputs::load_context(&root.join("lawpacks"), &root.join("policies/default.toml")).unwrap()
@@ -48,8 +54,7 @@ async fn store_all(
 #[tokio::test]
 async fn a_request_that_fails_its_group_fails_alone_and_the_rest_are_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-    let store = Store::connect(&url).await.unwrap();
+    let (store, url) = fresh_store(&dir).await;
     // A fault that only one request meets inside the transaction, after every check before it has passed.
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     sqlx::query(
@@ -85,8 +90,7 @@ async fn a_request_that_fails_its_group_fails_alone_and_the_rest_are_stored() {
 #[tokio::test]
 async fn a_group_that_finds_the_database_busy_is_answered_busy_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("b.db").display());
-    let store = Store::connect(&url).await.unwrap();
+    let (store, url) = fresh_store(&dir).await;
     let other = sqlx::SqlitePool::connect(&url).await.unwrap();
     let mut holder = other.acquire().await.unwrap();
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *holder).await.unwrap();
