@@ -2,7 +2,8 @@
 //! before it ran and drops the keys of finished cases; the open-key migration (0009) carries the open cases'
 //! keys over, so a request taken in after the upgrade is still flagged against them. Cases sealed in the first
 //! layout (uncompressed JSON) still open, act and rotate. The narrow-key migration (0010) writes, on SQLite and on
-//! PostgreSQL, exactly the rows intake writes.
+//! PostgreSQL, exactly the rows intake writes. After migration 0011, the database itself still refuses an event or
+//! open key without its case, and the deletion or re-keying of a case, whoever writes.
 
 use std::path::Path;
 
@@ -225,8 +226,9 @@ async fn cases_sealed_in_the_first_layout_still_open_act_and_rotate() {
 }
 
 /// The SQL that takes a store back to the open keys of migration 0009 (whole 32-byte keys, case ids), rebuilt from
-/// each open case's own keys, and forgets that migration 0010 ran.
-const SQLITE_WIDE: &str = "DROP TABLE case_open_keys; \
+/// each open case's own keys, and forgets that migrations 0010 and 0011 ran, so that both run again in order.
+const SQLITE_WIDE: &str = "DROP TRIGGER cases_never_deleted; DROP TRIGGER cases_keep_their_keys; \
+     DROP TRIGGER case_events_stay; DROP TABLE case_open_keys; \
      CREATE TABLE case_open_keys (open_key BLOB NOT NULL CHECK (length(open_key) = 32), \
          taken_in_at INTEGER NOT NULL, case_id TEXT NOT NULL REFERENCES cases (id), \
          PRIMARY KEY (open_key, taken_in_at, case_id)) WITHOUT ROWID; \
@@ -238,10 +240,13 @@ const SQLITE_WIDE: &str = "DROP TABLE case_open_keys; \
          SELECT substr(keys, i * 32 + 1, 32), at, id FROM part; \
      DROP INDEX cases_received_leaf; \
      ALTER TABLE cases DROP COLUMN received_leaf; \
-     DELETE FROM _sqlx_migrations WHERE version = 10;";
+     DELETE FROM _sqlx_migrations WHERE version IN (10, 11);";
 
 /// [`SQLITE_WIDE`] on PostgreSQL.
-const POSTGRES_WIDE: &str = "DROP TABLE case_open_keys; \
+const POSTGRES_WIDE: &str = "DROP FUNCTION case_rows_are_kept, case_events_have_cases, case_open_keys_have_cases \
+         CASCADE; \
+     ALTER TABLE case_events ADD CONSTRAINT case_events_case_id_fkey FOREIGN KEY (case_id) REFERENCES cases (id); \
+     DROP TABLE case_open_keys; \
      CREATE TABLE case_open_keys (open_key BYTEA NOT NULL CHECK (length(open_key) = 32), \
          taken_in_at BIGINT NOT NULL, case_id TEXT NOT NULL REFERENCES cases (id), \
          PRIMARY KEY (open_key, taken_in_at, case_id)); \
@@ -252,20 +257,28 @@ const POSTGRES_WIDE: &str = "DROP TABLE case_open_keys; \
          WHERE c.open_keys IS NOT NULL; \
      ALTER TABLE cases DROP CONSTRAINT cases_received_leaf; \
      ALTER TABLE cases DROP COLUMN received_leaf; \
-     DELETE FROM _sqlx_migrations WHERE version = 10;";
+     DELETE FROM _sqlx_migrations WHERE version IN (10, 11);";
 
 /// Runs `sql` (several statements) on a separate connection.
 async fn execute(db: &TestDb, sql: &str) {
-    match db.raw().await {
+    try_execute(db, sql).await.unwrap();
+}
+
+/// [`execute`], giving back the database's refusal.
+async fn try_execute(db: &TestDb, sql: &str) -> Result<(), String> {
+    let done = match db.raw().await {
         Raw::Sqlite(p) => {
-            p.execute(sql).await.unwrap();
+            let done = p.execute(sql).await.map(drop);
             p.close().await;
+            done
         }
         Raw::Postgres(p) => {
-            p.execute(sql).await.unwrap();
+            let done = p.execute(sql).await.map(drop);
             p.close().await;
+            done
         }
-    }
+    };
+    done.map_err(|e| e.to_string())
 }
 
 /// Reads rows of one query on a separate connection.
@@ -339,5 +352,81 @@ async fn open_keys_in_the_wide_layout_are_narrowed_exactly_on_sqlite() {
 async fn open_keys_in_the_wide_layout_are_narrowed_exactly_on_postgres() {
     if let Some(db) = db::postgres("narrowed").await {
         narrowed(db).await;
+    }
+}
+
+/// Writes that would break the link of an event or open key to its case, each refused by the database itself
+/// (migration 0011: foreign keys on SQLite, statement triggers on PostgreSQL), with nothing of the statement
+/// written.
+async fn links_refused(db: TestDb) {
+    let sealer = store::Sealer::new(&[9; 32]);
+    let ctx = crate::story::ctx();
+    let screen = |reference: &str| {
+        crate::story::screen(&ctx, crate::story::request("001-fraud-approve.json", reference, None))
+    };
+    let store = db.store().await;
+    let received = crate::story::take_in(&store, &sealer, &[screen("L-1"), screen("L-2")]).await;
+    let (first, _) = crate::story::new_id(&received[0]);
+    let (second, _) = crate::story::new_id(&received[1]);
+    store.close().await;
+    const COUNTS: &str =
+        "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_events), \
+         (SELECT count(*) FROM case_open_keys)";
+    let before: Vec<(i64, i64, i64)> = fetch(&db, COUNTS).await;
+    assert!(before[0].2 > 0, "the cases hold open keys: {before:?}");
+
+    let event = |case: &str, seq: u32| {
+        format!(
+            "('{case}', {seq}, 1500, 'screened', 'screened', 'ines', 'intake_officer', {})",
+            1_000_000 + seq
+        )
+    };
+    let key =
+        if db.kind == Kind::Sqlite { "zeroblob(16)" } else { "decode(repeat('00', 16), 'hex')" };
+    let refused = [
+        // One row naming no case spoils a statement whose other row is sound.
+        format!(
+            "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index) VALUES {}, {}",
+            event(&first, 90),
+            event("c-none", 0)
+        ),
+        format!("INSERT INTO case_open_keys (open_key, taken_in_at, case_leaf) VALUES ({key}, 1500, 999999)"),
+        format!("DELETE FROM cases WHERE id = '{first}'"),
+        format!("UPDATE cases SET id = 'c-other' WHERE id = '{first}'"),
+        format!("UPDATE cases SET received_leaf = received_leaf + 1000 WHERE id = '{first}'"),
+        format!("UPDATE case_events SET case_id = '{second}', seq = 91 WHERE case_id = '{first}' AND seq = 1"),
+        "UPDATE case_open_keys SET case_leaf = case_leaf + 1".to_owned(),
+    ];
+    for sql in &refused {
+        let error = try_execute(&db, sql).await.expect_err(sql);
+        assert!(
+            ["FOREIGN KEY", "foreign key", "refused", "kept"].iter().any(|w| error.contains(w)),
+            "{sql}: {error}"
+        );
+    }
+    assert_eq!(fetch::<(i64, i64, i64)>(&db, COUNTS).await, before, "nothing was written");
+    // What the rules allow still goes through: an event of an existing case, a key of an existing case.
+    execute(
+        &db,
+        &format!(
+            "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index) VALUES {}",
+            event(&first, 92)
+        ),
+    )
+    .await;
+    let store = db.store().await;
+    store.verify_ledger(None).await.unwrap();
+    store.close().await;
+}
+
+#[tokio::test]
+async fn links_of_events_and_open_keys_to_their_case_are_kept_on_sqlite() {
+    links_refused(db::sqlite()).await;
+}
+
+#[tokio::test]
+async fn links_of_events_and_open_keys_to_their_case_are_kept_on_postgres() {
+    if let Some(db) = db::postgres("links").await {
+        links_refused(db).await;
     }
 }
