@@ -135,6 +135,13 @@ const CASE_LAYOUT_2: u8 = 2;
 /// further at 30 % more time.
 const CASE_ZSTD_LEVEL: i32 = 1;
 
+thread_local! {
+    /// Each thread's zstd context, made once: making one allocates and clears its tables, which took about as
+    /// long as compressing the case (a profile of `ingest`).
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// The plaintext of a sealed case (layout 2): the request as received, its decision and the commitment's salt.
 ///
 /// # Errors
@@ -152,7 +159,11 @@ pub(crate) fn case_plaintext(
     raw.extend_from_slice(&len.to_be_bytes());
     raw.extend_from_slice(request);
     serde_json::to_writer(&mut raw, decision).map_err(|e| StoreError::Crypto(e.to_string()))?;
-    let packed = zstd::bulk::compress(&raw, CASE_ZSTD_LEVEL)
+    let packed = COMPRESSOR
+        .with(|c| match &mut *c.borrow_mut() {
+            Some(c) => c.compress(&raw),
+            slot => slot.insert(zstd::bulk::Compressor::new(CASE_ZSTD_LEVEL)?).compress(&raw),
+        })
         .map_err(|e| StoreError::Crypto(format!("compressing a case: {e}")))?;
     let mut plain = Vec::with_capacity(1 + packed.len());
     plain.push(CASE_LAYOUT_2);
