@@ -164,3 +164,62 @@ async fn nul_refused_on_postgres() {
         nul_refused(db).await;
     }
 }
+
+/// `cases` as PostgreSQL's statistics count it: (whole-table scans, rows inserted).
+async fn case_scans(pool: &sqlx::PgPool) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT seq_scan, n_tup_ins FROM pg_stat_user_tables \
+         WHERE relname = 'cases' AND schemaname = current_schema()",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Intake's lookups stay index probes on a PostgreSQL store that was never analyzed (filled faster than autovacuum
+/// runs, or with autovacuum off): PostgreSQL's generic plan for the reference lookup used to scan every case
+/// there, so each group's cost grew with the store.
+#[tokio::test]
+async fn intake_scans_no_whole_table_without_statistics_on_postgres() {
+    let Some(db) = db::postgres("probes").await else { return };
+    let db::Raw::Postgres(raw) = db.raw().await else { unreachable!() };
+    db.store().await.close().await;
+    // 100,000 bare closed cases, as a bulk load leaves them before any ANALYZE.
+    sqlx::query(
+        "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
+         state, received_at, due_at, next_seq, received_leaf) \
+         SELECT 'c-bulk-' || i, 'BR', 'PF', 'BULK-' || i, 'stored_data', 'routine', 'central_authority', \
+         'approve', 'closed', 1000, 2000, 2, 1000000 + i FROM generate_series(1, 100000) AS i",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    let (scans, inserted) = case_scans(&raw).await;
+    let store = db.store().await;
+    let sealer = Sealer::new(&[7; 32]);
+    let ctx = ctx();
+    // Groups as large as the server's under load, and enough of them for PostgreSQL to weigh a generic plan (after
+    // five custom ones): without statistics it then scanned every case for each group.
+    let (groups, size) = (10, 16);
+    for g in 0..groups {
+        let items: Vec<_> = (0..size)
+            .map(|i| {
+                screen(&ctx, fraud(&format!("P-{g}-{i}"), &format!("+3519{g:04}{i:04}"), None))
+            })
+            .collect();
+        take_in_at(&store, &sealer, &items, day(g)).await;
+    }
+    store.close().await;
+    // The store's sessions report their counts as they end; wait until they have.
+    let mut now = case_scans(&raw).await;
+    for _ in 0..100 {
+        if now.1 >= inserted + groups * size {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        now = case_scans(&raw).await;
+    }
+    assert_eq!(now.1, inserted + groups * size, "every intake was counted");
+    assert_eq!(now.0, scans, "intake scanned the whole case table {} times", now.0 - scans);
+    raw.close().await;
+}
