@@ -165,15 +165,25 @@ async fn nul_refused_on_postgres() {
     }
 }
 
-/// `cases` as PostgreSQL's statistics count it: (whole-table scans, rows inserted).
-async fn case_scans(pool: &sqlx::PgPool) -> (i64, i64) {
-    sqlx::query_as(
-        "SELECT seq_scan, n_tup_ins FROM pg_stat_user_tables \
-         WHERE relname = 'cases' AND schemaname = current_schema()",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap()
+/// `cases` as PostgreSQL's statistics count it, once they count `inserted` rows: (whole-table scans, rows
+/// inserted). A session reports its counts as it ends, so this waits for the sessions that wrote them to end.
+async fn case_scans(pool: &sqlx::PgPool, inserted: i64) -> (i64, i64) {
+    let mut counts = (0, 0);
+    for _ in 0..200 {
+        counts = sqlx::query_as(
+            "SELECT seq_scan, n_tup_ins FROM pg_stat_user_tables \
+             WHERE relname = 'cases' AND schemaname = current_schema()",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if counts.1 >= inserted {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(counts.1, inserted, "PostgreSQL counted every inserted case");
+    counts
 }
 
 /// Intake's lookups stay index probes on a PostgreSQL store that was never analyzed (filled faster than autovacuum
@@ -182,19 +192,21 @@ async fn case_scans(pool: &sqlx::PgPool) -> (i64, i64) {
 #[tokio::test]
 async fn intake_scans_no_whole_table_without_statistics_on_postgres() {
     let Some(db) = db::postgres("probes").await else { return };
-    let db::Raw::Postgres(raw) = db.raw().await else { unreachable!() };
     db.store().await.close().await;
-    // 100,000 bare closed cases, as a bulk load leaves them before any ANALYZE.
+    let db::Raw::Postgres(raw) = db.raw().await else { unreachable!() };
+    // 100,000 bare closed cases, as a bulk load leaves them before any ANALYZE, from a session that then ends.
+    let mut bulk = raw.acquire().await.unwrap().detach();
     sqlx::query(
         "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
          state, received_at, due_at, next_seq, received_leaf) \
          SELECT 'c-bulk-' || i, 'BR', 'PF', 'BULK-' || i, 'stored_data', 'routine', 'central_authority', \
          'approve', 'closed', 1000, 2000, 2, 1000000 + i FROM generate_series(1, 100000) AS i",
     )
-    .execute(&raw)
+    .execute(&mut bulk)
     .await
     .unwrap();
-    let (scans, inserted) = case_scans(&raw).await;
+    sqlx::Connection::close(bulk).await.unwrap();
+    let (scans, inserted) = case_scans(&raw, 100_000).await;
     let store = db.store().await;
     let sealer = Sealer::new(&[7; 32]);
     let ctx = ctx();
@@ -210,16 +222,7 @@ async fn intake_scans_no_whole_table_without_statistics_on_postgres() {
         take_in_at(&store, &sealer, &items, day(g)).await;
     }
     store.close().await;
-    // The store's sessions report their counts as they end; wait until they have.
-    let mut now = case_scans(&raw).await;
-    for _ in 0..100 {
-        if now.1 >= inserted + groups * size {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        now = case_scans(&raw).await;
-    }
-    assert_eq!(now.1, inserted + groups * size, "every intake was counted");
-    assert_eq!(now.0, scans, "intake scanned the whole case table {} times", now.0 - scans);
+    let (now, _) = case_scans(&raw, inserted + groups * size).await;
+    assert_eq!(now, scans, "intake scanned the whole case table {} times", now - scans);
     raw.close().await;
 }
