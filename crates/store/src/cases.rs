@@ -323,6 +323,43 @@ fn by_whole_key(
     keys.into_iter().filter_map(|k| found.get(indexed(&k)).map(|e| (k, e.clone()))).collect()
 }
 
+/// The states a case list reads one by one, each an ordered index range: `None` for every state (no state
+/// filter), an empty list when the filters exclude each other.
+fn list_states(filter: &Filter) -> Option<Vec<&'static str>> {
+    match (filter.state, filter.open_only) {
+        (None, false) => None,
+        (None, true) => Some(OPEN_STATES.to_vec()),
+        (Some(state), open_only) => Some(
+            (!open_only || OPEN_STATES.contains(&state.as_str()))
+                .then_some(state.as_str())
+                .into_iter()
+                .collect(),
+        ),
+    }
+}
+
+/// The filters of a case list beyond the index range it reads, as `AND` clauses.
+fn push_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, filter: &Filter)
+where
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if let Some(state) = filter.state {
+        qb.push(" AND state = ").push_bind(state.as_str());
+    }
+    if filter.open_only {
+        qb.push(" AND state IN (");
+        let mut sep = qb.separated(", ");
+        for s in OPEN_STATES {
+            sep.push_bind(*s);
+        }
+        qb.push(")");
+    }
+    if let Some(rs) = &filter.requesting_state {
+        qb.push(" AND requesting_state = ").push_bind(rs.clone());
+    }
+}
+
 macro_rules! case_queries {
     ($db:ty, $conn:ty, $ledger:path, $users:path) => {
         use super::*;
@@ -769,31 +806,44 @@ macro_rules! case_queries {
         }
 
         pub(crate) async fn summaries(conn: &mut $conn, filter: &Filter) -> Result<Vec<Summary>, StoreError> {
-            let mut qb = QueryBuilder::<$db>::new(
-                "SELECT id, requesting_state, authority, reference, measure, urgency, recommended, state, \
-                 received_at, due_at, duplicate_of, purged_at, preservation_expires_at FROM cases WHERE 1 = 1",
-            );
-            if let Some(state) = filter.state {
-                qb.push(" AND state = ").push_bind(state.as_str());
-            }
-            if filter.open_only {
-                qb.push(" AND state IN (");
-                let mut sep = qb.separated(", ");
-                for s in OPEN_STATES {
-                    sep.push_bind(*s);
-                }
-                qb.push(")");
-            }
-            if let Some(rs) = &filter.requesting_state {
-                qb.push(" AND requesting_state = ").push_bind(rs.clone());
-            }
+            const COLUMNS: &str = "id, requesting_state, authority, reference, measure, urgency, recommended, state, \
+                 received_at, due_at, duplicate_of, purged_at, preservation_expires_at";
+            // A literal, so that even a generic plan knows how few rows are wanted.
+            let limit = filter.limit.unwrap_or(100);
+            let mut qb = QueryBuilder::<$db>::new("");
             if filter.preservations {
-                qb.push(" AND preservation_expires_at IS NOT NULL AND state IN ('approved', 'approved_in_part', 'executed')");
-                qb.push(" ORDER BY preservation_expires_at, id LIMIT ");
+                // One range of the partial index `cases_running_preservations`.
+                qb.push(format!(
+                    "SELECT {COLUMNS} FROM cases WHERE preservation_expires_at IS NOT NULL \
+                     AND state IN ('approved', 'approved_in_part', 'executed')"
+                ));
+                push_filters(&mut qb, filter);
+                qb.push(format!(" ORDER BY preservation_expires_at, id LIMIT {limit}"));
             } else {
-                qb.push(" ORDER BY due_at, id LIMIT ");
+                match list_states(filter) {
+                    // One range of `cases_due`.
+                    None => {
+                        qb.push(format!("SELECT {COLUMNS} FROM cases WHERE 1 = 1"));
+                        push_filters(&mut qb, filter);
+                    }
+                    Some(states) if states.is_empty() => return Ok(Vec::new()),
+                    // The first `limit` of each state, one range of `cases_state_due` each, merged.
+                    Some(states) => {
+                        qb.push(format!("SELECT {COLUMNS} FROM ("));
+                        for (i, state) in states.iter().enumerate() {
+                            if i > 0 {
+                                qb.push(" UNION ALL ");
+                            }
+                            qb.push(format!("SELECT * FROM (SELECT {COLUMNS} FROM cases WHERE state = "));
+                            qb.push_bind(*state);
+                            push_filters(&mut qb, &Filter { state: None, open_only: false, ..filter.clone() });
+                            qb.push(format!(" ORDER BY due_at, id LIMIT {limit}) AS s{i}"));
+                        }
+                        qb.push(") AS q");
+                    }
+                }
+                qb.push(format!(" ORDER BY due_at, id LIMIT {limit}"));
             }
-            qb.push_bind(i64::from(filter.limit.unwrap_or(100)));
             let rows = qb.build().fetch_all(&mut *conn).await?;
             rows.iter().map(summary_row).collect()
         }

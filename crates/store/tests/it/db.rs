@@ -73,3 +73,49 @@ pub(crate) async fn postgres(test: &str) -> Option<TestDb> {
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
     Some(TestDb { kind: Kind::Postgres, url, _dir: None })
 }
+
+/// How PostgreSQL's statistics count the reads of `cases`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CaseReads {
+    /// Whole-table scans.
+    pub(crate) scans: i64,
+    /// Rows fetched through indexes.
+    pub(crate) fetched: i64,
+    /// Rows inserted.
+    pub(crate) inserted: i64,
+}
+
+/// `cases` as PostgreSQL's statistics count it, once they count `inserted` rows. A session reports its counts as
+/// it ends, so this waits for the sessions that wrote them to end.
+pub(crate) async fn case_reads(pool: &PgPool, inserted: i64) -> CaseReads {
+    let mut counts = (0, 0, 0);
+    for _ in 0..200 {
+        counts = sqlx::query_as(
+            "SELECT seq_scan, idx_tup_fetch, n_tup_ins FROM pg_stat_user_tables \
+             WHERE relname = 'cases' AND schemaname = current_schema()",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if counts.2 >= inserted {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(counts.2, inserted, "PostgreSQL counted every inserted case");
+    CaseReads { scans: counts.0, fetched: counts.1, inserted: counts.2 }
+}
+
+/// Inserts bare case rows (no sealed data, events or leaves) with `sql`'s `SELECT` from a session that then
+/// ends, so that PostgreSQL counts them.
+pub(crate) async fn bulk_cases(pool: &PgPool, select: &str) {
+    let mut bulk = pool.acquire().await.unwrap().detach();
+    sqlx::query(&format!(
+        "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
+         state, received_at, due_at, next_seq, received_leaf) {select}"
+    ))
+    .execute(&mut bulk)
+    .await
+    .unwrap();
+    bulk.close().await.unwrap();
+}

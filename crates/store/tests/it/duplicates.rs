@@ -165,27 +165,6 @@ async fn nul_refused_on_postgres() {
     }
 }
 
-/// `cases` as PostgreSQL's statistics count it, once they count `inserted` rows: (whole-table scans, rows
-/// inserted). A session reports its counts as it ends, so this waits for the sessions that wrote them to end.
-async fn case_scans(pool: &sqlx::PgPool, inserted: i64) -> (i64, i64) {
-    let mut counts = (0, 0);
-    for _ in 0..200 {
-        counts = sqlx::query_as(
-            "SELECT seq_scan, n_tup_ins FROM pg_stat_user_tables \
-             WHERE relname = 'cases' AND schemaname = current_schema()",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if counts.1 >= inserted {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(counts.1, inserted, "PostgreSQL counted every inserted case");
-    counts
-}
-
 /// Intake's lookups stay index probes on a PostgreSQL store that was never analyzed (filled faster than autovacuum
 /// runs, or with autovacuum off): PostgreSQL's generic plan for the reference lookup used to scan every case
 /// there, so each group's cost grew with the store.
@@ -194,19 +173,14 @@ async fn intake_scans_no_whole_table_without_statistics_on_postgres() {
     let Some(db) = db::postgres("probes").await else { return };
     db.store().await.close().await;
     let db::Raw::Postgres(raw) = db.raw().await else { unreachable!() };
-    // 100,000 bare closed cases, as a bulk load leaves them before any ANALYZE, from a session that then ends.
-    let mut bulk = raw.acquire().await.unwrap().detach();
-    sqlx::query(
-        "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
-         state, received_at, due_at, next_seq, received_leaf) \
-         SELECT 'c-bulk-' || i, 'BR', 'PF', 'BULK-' || i, 'stored_data', 'routine', 'central_authority', \
+    // 100,000 bare closed cases, as a bulk load leaves them before any ANALYZE.
+    db::bulk_cases(
+        &raw,
+        "SELECT 'c-bulk-' || i, 'BR', 'PF', 'BULK-' || i, 'stored_data', 'routine', 'central_authority', \
          'approve', 'closed', 1000, 2000, 2, 1000000 + i FROM generate_series(1, 100000) AS i",
     )
-    .execute(&mut bulk)
-    .await
-    .unwrap();
-    sqlx::Connection::close(bulk).await.unwrap();
-    let (scans, inserted) = case_scans(&raw, 100_000).await;
+    .await;
+    let before = db::case_reads(&raw, 100_000).await;
     let store = db.store().await;
     let sealer = Sealer::new(&[7; 32]);
     let ctx = ctx();
@@ -222,7 +196,12 @@ async fn intake_scans_no_whole_table_without_statistics_on_postgres() {
         take_in_at(&store, &sealer, &items, day(g)).await;
     }
     store.close().await;
-    let (now, _) = case_scans(&raw, inserted + groups * size).await;
-    assert_eq!(now, scans, "intake scanned the whole case table {} times", now - scans);
+    let after = db::case_reads(&raw, before.inserted + groups * size).await;
+    assert_eq!(
+        after.scans,
+        before.scans,
+        "intake scanned the whole case table {} times",
+        after.scans - before.scans
+    );
     raw.close().await;
 }

@@ -4,6 +4,7 @@
 mod db;
 mod duplicates;
 mod ledger;
+mod lists;
 mod migrate;
 mod story;
 mod tidy;
