@@ -329,12 +329,8 @@ fn list_states(filter: &Filter) -> Option<Vec<&'static str>> {
     match (filter.state, filter.open_only) {
         (None, false) => None,
         (None, true) => Some(OPEN_STATES.to_vec()),
-        (Some(state), open_only) => Some(
-            (!open_only || OPEN_STATES.contains(&state.as_str()))
-                .then_some(state.as_str())
-                .into_iter()
-                .collect(),
-        ),
+        (Some(state), true) if !state.is_open() => Some(Vec::new()),
+        (Some(state), _) => Some(vec![state.as_str()]),
     }
 }
 

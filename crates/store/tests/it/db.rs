@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sqlx::{Connection, PgConnection, PgPool, SqlitePool};
+use sqlx::{Connection, Executor as _, PgConnection, PgPool, SqlitePool};
 use store::Store;
 
 /// Which backend a test database uses.
@@ -23,6 +23,48 @@ pub(crate) struct TestDb {
 impl TestDb {
     pub(crate) async fn store(&self) -> Store {
         Store::connect(&self.url).await.unwrap()
+    }
+
+    /// Runs `sql` (several statements) on a separate connection.
+    pub(crate) async fn execute(&self, sql: &str) {
+        self.try_execute(sql).await.unwrap();
+    }
+
+    /// [`TestDb::execute`], giving back the database's refusal.
+    pub(crate) async fn try_execute(&self, sql: &str) -> Result<(), String> {
+        let done = match self.raw().await {
+            Raw::Sqlite(p) => {
+                let done = p.execute(sql).await.map(drop);
+                p.close().await;
+                done
+            }
+            Raw::Postgres(p) => {
+                let done = p.execute(sql).await.map(drop);
+                p.close().await;
+                done
+            }
+        };
+        done.map_err(|e| e.to_string())
+    }
+
+    /// Reads rows of one query on a separate connection.
+    pub(crate) async fn fetch<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        match self.raw().await {
+            Raw::Sqlite(p) => {
+                let rows = sqlx::query_as(sql).fetch_all(&p).await.unwrap();
+                p.close().await;
+                rows
+            }
+            Raw::Postgres(p) => {
+                let rows = sqlx::query_as(sql).fetch_all(&p).await.unwrap();
+                p.close().await;
+                rows
+            }
+        }
     }
 
     /// Runs raw SQL with binds `(bytes, i64, i64)` through a separate connection, as an attacker

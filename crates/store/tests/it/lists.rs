@@ -3,7 +3,6 @@
 //! more rows than a list could show, however many cases match.
 
 use domain::case::{CaseState, Resolution, ALL_STATES};
-use sqlx::Executor as _;
 use store::Filter;
 
 use crate::db::{self, Raw, TestDb};
@@ -48,16 +47,7 @@ async fn fill(db: &TestDb, rows: &[Row]) {
          state, received_at, due_at, preservation_expires_at, next_seq, received_leaf) VALUES {}",
         values.join(", ")
     );
-    match db.raw().await {
-        Raw::Sqlite(p) => {
-            p.execute(sql.as_str()).await.unwrap();
-            p.close().await;
-        }
-        Raw::Postgres(p) => {
-            p.execute(sql.as_str()).await.unwrap();
-            p.close().await;
-        }
-    }
+    db.execute(&sql).await;
 }
 
 /// What `filter` should list from `rows`, by the rule itself.

@@ -10,7 +10,7 @@ use std::path::Path;
 use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::Executor as _;
 
-use crate::db::{self, Kind, Raw, TestDb};
+use crate::db::{self, Kind, TestDb};
 
 /// A pool on `url` after the SQLite migrations whose names sort before `first_not_run`, as an older release left it.
 async fn migrated_before(first_not_run: &str, url: &str) -> sqlx::SqlitePool {
@@ -259,48 +259,6 @@ const POSTGRES_WIDE: &str = "DROP FUNCTION case_rows_are_kept, case_events_have_
      ALTER TABLE cases DROP COLUMN received_leaf; \
      DELETE FROM _sqlx_migrations WHERE version IN (10, 11);";
 
-/// Runs `sql` (several statements) on a separate connection.
-async fn execute(db: &TestDb, sql: &str) {
-    try_execute(db, sql).await.unwrap();
-}
-
-/// [`execute`], giving back the database's refusal.
-async fn try_execute(db: &TestDb, sql: &str) -> Result<(), String> {
-    let done = match db.raw().await {
-        Raw::Sqlite(p) => {
-            let done = p.execute(sql).await.map(drop);
-            p.close().await;
-            done
-        }
-        Raw::Postgres(p) => {
-            let done = p.execute(sql).await.map(drop);
-            p.close().await;
-            done
-        }
-    };
-    done.map_err(|e| e.to_string())
-}
-
-/// Reads rows of one query on a separate connection.
-async fn fetch<T>(db: &TestDb, sql: &str) -> Vec<T>
-where
-    T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
-    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
-{
-    match db.raw().await {
-        Raw::Sqlite(p) => {
-            let rows = sqlx::query_as(sql).fetch_all(&p).await.unwrap();
-            p.close().await;
-            rows
-        }
-        Raw::Postgres(p) => {
-            let rows = sqlx::query_as(sql).fetch_all(&p).await.unwrap();
-            p.close().await;
-            rows
-        }
-    }
-}
-
 /// `case_open_keys` as `(open key, taken in at, case leaf)`, in order (migration 0010's layout).
 const NARROW_ROWS: &str =
     "SELECT open_key, taken_in_at, case_leaf FROM case_open_keys ORDER BY 1, 2, 3";
@@ -321,15 +279,15 @@ async fn narrowed(db: TestDb) {
     assert_eq!(of_second.as_deref(), Some(first.as_str()));
     store.close().await;
 
-    let written: Vec<(Vec<u8>, i64, i64)> = fetch(&db, NARROW_ROWS).await;
+    let written: Vec<(Vec<u8>, i64, i64)> = db.fetch(NARROW_ROWS).await;
     assert!(written.len() >= 2, "{written:?}");
-    execute(&db, if db.kind == Kind::Sqlite { SQLITE_WIDE } else { POSTGRES_WIDE }).await;
+    db.execute(if db.kind == Kind::Sqlite { SQLITE_WIDE } else { POSTGRES_WIDE }).await;
     let whole: Vec<(i64,)> =
-        fetch(&db, "SELECT count(*) FROM case_open_keys WHERE length(open_key) = 32").await;
+        db.fetch("SELECT count(*) FROM case_open_keys WHERE length(open_key) = 32").await;
     assert_eq!(whole[0].0 as usize, written.len(), "the old layout holds each key whole");
 
     let store = db.store().await;
-    let migrated: Vec<(Vec<u8>, i64, i64)> = fetch(&db, NARROW_ROWS).await;
+    let migrated: Vec<(Vec<u8>, i64, i64)> = db.fetch(NARROW_ROWS).await;
     assert_eq!(migrated, written, "the migration writes the rows intake writes");
 
     let third = crate::story::take_in(&store, &sealer, &[screen("W-3")]).await;
@@ -372,7 +330,7 @@ async fn links_refused(db: TestDb) {
     const COUNTS: &str =
         "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_events), \
          (SELECT count(*) FROM case_open_keys)";
-    let before: Vec<(i64, i64, i64)> = fetch(&db, COUNTS).await;
+    let before: Vec<(i64, i64, i64)> = db.fetch(COUNTS).await;
     assert!(before[0].2 > 0, "the cases hold open keys: {before:?}");
 
     let event = |case: &str, seq: u32| {
@@ -398,21 +356,18 @@ async fn links_refused(db: TestDb) {
         "UPDATE case_open_keys SET case_leaf = case_leaf + 1".to_owned(),
     ];
     for sql in &refused {
-        let error = try_execute(&db, sql).await.expect_err(sql);
+        let error = db.try_execute(sql).await.expect_err(sql);
         assert!(
             ["FOREIGN KEY", "foreign key", "refused", "kept"].iter().any(|w| error.contains(w)),
             "{sql}: {error}"
         );
     }
-    assert_eq!(fetch::<(i64, i64, i64)>(&db, COUNTS).await, before, "nothing was written");
-    // What the rules allow still goes through: an event of an existing case, a key of an existing case.
-    execute(
-        &db,
-        &format!(
-            "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index) VALUES {}",
-            event(&first, 92)
-        ),
-    )
+    assert_eq!(db.fetch::<(i64, i64, i64)>(COUNTS).await, before, "nothing was written");
+    // What the rules allow still goes through: a new event of an existing case.
+    db.execute(&format!(
+        "INSERT INTO case_events (case_id, seq, at, event, state, actor, role, leaf_index) VALUES {}",
+        event(&first, 92)
+    ))
     .await;
     let store = db.store().await;
     store.verify_ledger(None).await.unwrap();
