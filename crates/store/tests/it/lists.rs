@@ -81,6 +81,8 @@ async fn listed(db: TestDb) {
     let rows = rows(400);
     fill(&db, &rows).await;
     let store = db.store().await;
+    // The kept count follows inserts whoever makes them.
+    assert_eq!(store.case_count().await.unwrap(), rows.len() as u64);
     let open = |limit| Filter { open_only: true, limit: Some(limit), ..Filter::default() };
     let filters = [
         Filter::default(),
