@@ -918,12 +918,17 @@ macro_rules! case_queries {
         }
 
         pub(crate) async fn purge(conn: &mut $conn, before: OffsetDateTime, now: OffsetDateTime) -> Result<u64, StoreError> {
-            QueryBuilder::<$db>::new("UPDATE case_events SET detail = NULL WHERE case_id IN (SELECT id FROM cases WHERE state = 'closed' AND closed_at < ")
-                .push_bind(unix(before))
-                .push(")")
-                .build()
-                .execute(&mut *conn)
-                .await?;
+            // Only the events of cases this run purges: those purged before have no details left, and rewriting
+            // them on every run wrote every closed case's events again.
+            QueryBuilder::<$db>::new(
+                "UPDATE case_events SET detail = NULL WHERE detail IS NOT NULL AND case_id IN (SELECT id FROM cases \
+                 WHERE state = 'closed' AND sealed IS NOT NULL AND closed_at < ",
+            )
+            .push_bind(unix(before))
+            .push(")")
+            .build()
+            .execute(&mut *conn)
+            .await?;
             let done = QueryBuilder::<$db>::new("UPDATE cases SET sealed = NULL, purged_at = ")
                 .push_bind(unix(now))
                 .push(" WHERE state = 'closed' AND sealed IS NOT NULL AND closed_at < ")

@@ -303,6 +303,13 @@ async fn story(db: TestDb) {
     assert!(view.timeline.iter().all(|e| e.detail.is_none()));
     assert_eq!(store.tree_size().await.unwrap(), size);
     store.verify_ledger(None).await.unwrap();
+    // A later run finds nothing more to purge, and what was purged stays purged.
+    let again = store
+        .purge(datetime!(2026-12-02 00:00 UTC), datetime!(2026-12-02 00:00 UTC))
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    assert_eq!(store.case(&sealer, &a).await.unwrap(), view);
 
     // A wrong key cannot open personal data.
     let err = store.case(&Sealer::new(&[1; 32]), &u).await.unwrap_err();
