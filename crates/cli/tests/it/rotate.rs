@@ -29,16 +29,18 @@ async fn every_case_opens(data: &Path, keys: &[Sealer]) -> (usize, usize) {
     let cases = store.cases(&Filter { limit: Some(1_000_000), ..Filter::default() }).await.unwrap();
     let mut first = 0;
     for case in &cases {
-        let mut opened = false;
+        let mut refused = Vec::new();
         for (i, key) in keys.iter().enumerate() {
-            if let Ok(view) = store.case(key, &case.id).await {
-                assert!(view.request.is_some(), "case {} lost its request", case.id);
-                first += usize::from(i == 0);
-                opened = true;
-                break;
+            match store.case(key, &case.id).await {
+                Ok(view) => {
+                    assert!(view.request.is_some(), "case {} lost its request", case.id);
+                    first += usize::from(i == 0);
+                    break;
+                }
+                Err(e) => refused.push(e.to_string()),
             }
         }
-        assert!(opened, "case {} opens with no key", case.id);
+        assert!(refused.len() < keys.len(), "case {} opens with no key: {refused:?}", case.id);
     }
     store.verify_ledger(None).await.expect("the ledger verifies");
     store.close().await;
