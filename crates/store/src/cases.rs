@@ -334,23 +334,11 @@ fn list_states(filter: &Filter) -> Option<Vec<&'static str>> {
     }
 }
 
-/// The filters of a case list beyond the index range it reads, as `AND` clauses.
-fn push_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, filter: &Filter)
+/// A case list's requesting-state filter, as an `AND` clause.
+fn push_requesting_state<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, filter: &Filter)
 where
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    if let Some(state) = filter.state {
-        qb.push(" AND state = ").push_bind(state.as_str());
-    }
-    if filter.open_only {
-        qb.push(" AND state IN (");
-        let mut sep = qb.separated(", ");
-        for s in OPEN_STATES {
-            sep.push_bind(*s);
-        }
-        qb.push(")");
-    }
     if let Some(rs) = &filter.requesting_state {
         qb.push(" AND requesting_state = ").push_bind(rs.clone());
     }
@@ -813,14 +801,27 @@ macro_rules! case_queries {
                     "SELECT {COLUMNS} FROM cases WHERE preservation_expires_at IS NOT NULL \
                      AND state IN ('approved', 'approved_in_part', 'executed')"
                 ));
-                push_filters(&mut qb, filter);
+                // The state filters narrow the partial index's states; each of `list_states` is one of them.
+                match list_states(filter) {
+                    Some(states) if states.is_empty() => return Ok(Vec::new()),
+                    Some(states) => {
+                        qb.push(" AND state IN (");
+                        let mut sep = qb.separated(", ");
+                        for state in states {
+                            sep.push_bind(state);
+                        }
+                        qb.push(")");
+                    }
+                    None => {}
+                }
+                push_requesting_state(&mut qb, filter);
                 qb.push(format!(" ORDER BY preservation_expires_at, id LIMIT {limit}"));
             } else {
                 match list_states(filter) {
                     // One range of `cases_due`.
                     None => {
                         qb.push(format!("SELECT {COLUMNS} FROM cases WHERE 1 = 1"));
-                        push_filters(&mut qb, filter);
+                        push_requesting_state(&mut qb, filter);
                     }
                     Some(states) if states.is_empty() => return Ok(Vec::new()),
                     // The first `limit` of each state, one range of `cases_state_due` each, merged.
@@ -832,7 +833,7 @@ macro_rules! case_queries {
                             }
                             qb.push(format!("SELECT * FROM (SELECT {COLUMNS} FROM cases WHERE state = "));
                             qb.push_bind(*state);
-                            push_filters(&mut qb, &Filter { state: None, open_only: false, ..filter.clone() });
+                            push_requesting_state(&mut qb, filter);
                             qb.push(format!(" ORDER BY due_at, id LIMIT {limit}) AS s{i}"));
                         }
                         qb.push(") AS q");
@@ -1063,16 +1064,17 @@ pub(crate) mod postgres {
         crate::users::postgres
     );
 
-    /// Planner settings for the rest of an intake transaction: every lookup of intake is an index probe per
+    /// The start of an intake transaction, in one round trip (several statements, no parameters): the ledger's
+    /// lock, then planner settings for the rest of the transaction: every lookup of intake is an index probe per
     /// reference or key, and nothing else is planned. Without statistics (a store filled faster than autovacuum
     /// analyzes it, or autovacuum off) PostgreSQL's generic plan for the reference lookup was a hash join over a
     /// scan of every case: 280 ms per group at a million cases, and server intake fell from 2,552 to 68 req/s.
     /// The same missing statistics estimate thousands of rows per reference, a cost above `jit_above_cost`, so
     /// every lookup was also compiled (20–60 ms): JIT is off too. Plans are cached per connection, and intake's
     /// statements run only inside intake transactions, so their cached plans are all made under these settings.
-    pub(super) const INDEX_PROBES_ONLY: &str = "SELECT set_config('enable_seqscan', 'off', true), \
-         set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), \
-         set_config('jit', 'off', true)";
+    pub(super) const LOCKED_FOR_INTAKE: &str = "LOCK TABLE ledger_leaves IN EXCLUSIVE MODE; \
+         SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; \
+         SET LOCAL jit = off";
 
     /// [`sqlite::existing`] as a `LATERAL` lookup per reference of an array: an index seek each, whatever the
     /// planner's statistics say (a store filled faster than autovacuum analyzes it had its `IN` lists planned as
@@ -1252,8 +1254,7 @@ impl Store {
             }
             Backend::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                sqlx::query("LOCK TABLE ledger_leaves IN EXCLUSIVE MODE").execute(&mut *tx).await?;
-                sqlx::query(postgres::INDEX_PROBES_ONLY).execute(&mut *tx).await?;
+                sqlx::Executor::execute(&mut *tx, postgres::LOCKED_FOR_INTAKE).await?;
                 let out = postgres::intake(&mut tx, prepared).await?;
                 tx.commit().await?;
                 Ok(out)

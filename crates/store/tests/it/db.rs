@@ -47,6 +47,18 @@ impl TestDb {
         done.map_err(|e| e.to_string())
     }
 
+    /// Inserts bare case rows (no sealed data, events or leaves) from `rows`, a `VALUES` list or a `SELECT` of
+    /// (id, requesting state, authority, reference, measure, urgency, channel, recommendation, state, received,
+    /// due, preservation expiry, next event number, received leaf), on a separate connection that then ends, so
+    /// that PostgreSQL's statistics count them.
+    pub(crate) async fn insert_bare_cases(&self, rows: &str) {
+        self.execute(&format!(
+            "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, \
+             recommended, state, received_at, due_at, preservation_expires_at, next_seq, received_leaf) {rows}"
+        ))
+        .await;
+    }
+
     /// Reads rows of one query on a separate connection.
     pub(crate) async fn fetch<T>(&self, sql: &str) -> Vec<T>
     where
@@ -146,18 +158,4 @@ pub(crate) async fn case_reads(pool: &PgPool, inserted: i64) -> CaseReads {
     }
     assert_eq!(counts.2, inserted, "PostgreSQL counted every inserted case");
     CaseReads { scans: counts.0, fetched: counts.1, inserted: counts.2 }
-}
-
-/// Inserts bare case rows (no sealed data, events or leaves) with `sql`'s `SELECT` from a session that then
-/// ends, so that PostgreSQL counts them.
-pub(crate) async fn bulk_cases(pool: &PgPool, select: &str) {
-    let mut bulk = pool.acquire().await.unwrap().detach();
-    sqlx::query(&format!(
-        "INSERT INTO cases (id, requesting_state, authority, reference, measure, urgency, channel, recommended, \
-         state, received_at, due_at, next_seq, received_leaf) {select}"
-    ))
-    .execute(&mut bulk)
-    .await
-    .unwrap();
-    bulk.close().await.unwrap();
 }

@@ -174,10 +174,9 @@ async fn intake_scans_no_whole_table_without_statistics_on_postgres() {
     db.store().await.close().await;
     let db::Raw::Postgres(raw) = db.raw().await else { unreachable!() };
     // 100,000 bare closed cases, as a bulk load leaves them before any ANALYZE.
-    db::bulk_cases(
-        &raw,
+    db.insert_bare_cases(
         "SELECT 'c-bulk-' || i, 'BR', 'PF', 'BULK-' || i, 'stored_data', 'routine', 'central_authority', \
-         'approve', 'closed', 1000, 2000, 2, 1000000 + i FROM generate_series(1, 100000) AS i",
+         'approve', 'closed', 1000, 2000, NULL::bigint, 2, 1000000 + i FROM generate_series(1, 100000) AS i",
     )
     .await;
     let before = db::case_reads(&raw, 100_000).await;
